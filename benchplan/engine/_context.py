@@ -1,0 +1,122 @@
+"""What one ``RE(...)`` call has done that the engine must track, finish or undo."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Optional
+
+from ..errors import IllegalMessageSequence
+from ._bundler import RunBundler
+from ._requests import Requests
+from ._rewind import RewindCache
+
+__all__ = ["PlanContext"]
+
+
+class PlanContext:
+    """The state of the plan being run.
+
+    It is made at the start of ``RE(...)`` and dropped when the plan ends, so
+    nothing leaks from one plan into the next.
+    """
+
+    def __init__(self, plan_name: str, call_md: dict, requests: Requests) -> None:
+        self.plan_name = plan_name
+        self._requests = requests
+        self.call_md = call_md
+        self.runs: dict[Any, RunBundler] = {}
+        self.run_uids: list[str] = []
+        self.groups: dict[Any, list] = {}
+        self.staged: dict[int, Any] = {}
+        self.moved: dict[int, Any] = {}
+        self.seen: dict[int, Any] = {}
+        self.sub_tokens: list[int] = []
+        self.suspenders: list[Any] = []
+        self.cache = RewindCache()
+        self.deferred_pause = False
+        # statuses that failed while nobody waited on them: thrown into the plan
+        self.failed: list[tuple[Any, Optional[BaseException]]] = []
+        self.failed_lock = threading.Lock()
+        self.generation = 0
+
+    # -- runs ----------------------------------------------------------------------
+    def run(self, key: Any, command: str) -> RunBundler:
+        """The open run with ``key``, or IllegalMessageSequence naming ``command``."""
+        try:
+            return self.runs[key]
+        except KeyError:
+            which = "" if key is None else f" with run key {key!r}"
+            open_keys = ", ".join(repr(k) for k in self.runs) or "none"
+            raise IllegalMessageSequence(
+                f"Cannot {command!r}: no run{which} is open (open run keys: {open_keys}). "
+                f"Yield Msg('open_run'{'' if key is None else f', run={key!r}'}) first."
+            ) from None
+
+    def open_bundles(self) -> list[RunBundler]:
+        return [r for r in self.runs.values() if r.bundle_open]
+
+    # -- objects -------------------------------------------------------------------
+    def see(self, obj: Any) -> None:
+        self.seen.setdefault(id(obj), obj)
+
+    def move(self, obj: Any) -> None:
+        self.moved.setdefault(id(obj), obj)
+        self.seen.setdefault(id(obj), obj)
+
+    # -- statuses ------------------------------------------------------------------
+    def track(self, status: Any, group: Any) -> None:
+        """Remember ``status`` under ``group``; a failure nobody waits for is recorded."""
+        statuses = self.groups.get(group)
+        if statuses is None:
+            self.groups[group] = [status]
+        else:
+            statuses.append(status)
+        generation = self.generation
+
+        def on_done(st: Any, generation: int = generation) -> None:
+            if generation != self.generation or _succeeded(st):
+                return
+            with self.failed_lock:
+                self.failed.append((st, _exception(st)))
+            requests = self._requests
+            with requests.lock:
+                requests.status_failed = True
+                requests.attn = True
+
+        status.add_callback(on_done)
+
+    def pardon_statuses(self) -> None:
+        """Forget every status so far (a pause stops devices; their failures are expected)."""
+        self.generation += 1
+        self.groups.clear()
+        with self.failed_lock:
+            self.failed.clear()
+
+    def take_failures(self, statuses: Optional[list] = None) -> list:
+        """Remove and return recorded failures (of ``statuses`` only, if given)."""
+        with self.failed_lock:
+            if statuses is None:
+                taken, self.failed = self.failed, []
+                self._requests.status_failed = False
+                return taken
+            ids = {id(s) for s in statuses}
+            taken = [f for f in self.failed if id(f[0]) in ids]
+            self.failed = [f for f in self.failed if id(f[0]) not in ids]
+            if not self.failed:
+                self._requests.status_failed = False
+            return taken
+
+
+def _succeeded(status: Any) -> bool:
+    success = getattr(status, "success", True)
+    return bool(success)
+
+
+def _exception(status: Any) -> Optional[BaseException]:
+    exc = getattr(status, "exception", None)
+    if callable(exc):
+        try:
+            return exc()
+        except Exception as err:  # some statuses raise instead of returning
+            return err
+    return exc if isinstance(exc, BaseException) else None

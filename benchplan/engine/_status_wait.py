@@ -1,0 +1,101 @@
+"""Awaiting device statuses (any object with add_callback/done/success) on the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import inspect
+from typing import Any, Iterable
+
+from ..errors import FailedStatus
+
+__all__ = ["as_awaitable", "await_statuses", "check_statuses", "status_from"]
+
+
+def _name(status: Any) -> str:
+    obj = getattr(status, "obj", None) or getattr(status, "device", None)
+    name = getattr(obj, "name", None)
+    return f"the status of {name!r}" if name else repr(status)
+
+
+def check_statuses(statuses: Iterable[Any]) -> None:
+    """Raise FailedStatus for the first status that finished unsuccessfully."""
+    for status in statuses:
+        if not getattr(status, "success", True):
+            exc = status.exception() if callable(getattr(status, "exception", None)) else None
+            detail = f": {exc}" if exc is not None else ""
+            err = FailedStatus(status)
+            err.args = (status, f"{_name(status)} finished unsuccessfully{detail}")
+            raise err from exc
+
+
+async def await_statuses(statuses: list[Any], timeout: float | None) -> None:
+    """Wait until every status is done; asyncio.TimeoutError after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    remaining = [len(statuses)]
+    done = loop.create_future()
+
+    def finished(_status: Any) -> None:
+        loop.call_soon_threadsafe(_count)
+
+    def _count() -> None:
+        remaining[0] -= 1
+        if remaining[0] <= 0 and not done.done():
+            done.set_result(None)
+
+    for status in statuses:
+        status.add_callback(finished)
+    if timeout is None:
+        await done
+    else:
+        await asyncio.wait_for(done, timeout)
+
+
+class _TaskStatus:
+    """A status view of an asyncio task (for devices whose methods are coroutines)."""
+
+    def __init__(self, task: "asyncio.Future[Any]", obj: Any = None) -> None:
+        self._task = task
+        self.obj = obj
+
+    @property
+    def done(self) -> bool:
+        return self._task.done()
+
+    @property
+    def success(self) -> bool:
+        return self._task.done() and not self._task.cancelled() and self._task.exception() is None
+
+    def exception(self) -> BaseException | None:
+        if not self._task.done() or self._task.cancelled():
+            return None
+        return self._task.exception()
+
+    def add_callback(self, callback: Any) -> None:
+        self._task.add_done_callback(lambda _t: callback(self))
+
+
+def status_from(result: Any, obj: Any) -> Any:
+    """Return a status for what a device method returned (a status, or a coroutine)."""
+    if hasattr(result, "add_callback"):
+        return result
+    if inspect.isawaitable(result):
+        return _TaskStatus(asyncio.ensure_future(result), obj)
+    raise TypeError(
+        f"{getattr(obj, 'name', obj)!r} returned {type(result).__name__} where a status was "
+        "expected: set(), trigger(), kickoff(), complete() and prepare() must return a status "
+        "(an object with add_callback, done and success)."
+    )
+
+
+def as_awaitable(fut: Any) -> Any:
+    """Turn a future, a concurrent future, an awaitable or a factory of one into an awaitable."""
+    if isinstance(fut, concurrent.futures.Future):
+        return asyncio.wrap_future(fut)
+    if inspect.isawaitable(fut):
+        return fut
+    if callable(fut):
+        return as_awaitable(fut())
+    if hasattr(fut, "add_callback"):
+        return await_statuses([fut], None)
+    raise TypeError(f"Cannot wait for {fut!r}: it is not a future, an awaitable or a status.")

@@ -1,0 +1,174 @@
+"""Every exception benchplan raises, in one place.
+
+The hierarchy::
+
+    Exception
+     +-- RunEngineInterrupted      RE(...) / RE.resume() returned because the plan paused
+     +-- TransitionError           a request the RunEngine's state does not allow
+     +-- IllegalMessageSequence    a plan yielded messages in an order that makes no sense
+     +-- FailedPause               a device refused to pause
+     +-- FailedStatus              a status the plan waited on finished unsuccessfully
+     +-- NoReplayAllowed           raised by a device's pause() to forbid replay
+     +-- RequestAbort              thrown into a plan by RE.abort()
+     +-- RequestStop               thrown into a plan by RE.stop()
+     +-- KeyError
+     |    +-- InvalidCommand       a message whose command has no handler
+     +-- TimeoutError
+     |    +-- WaitForTimeoutError  'wait_for' / 'wait' ran out of time
+     +-- BaseException
+     |    +-- GeneratorExit
+     |         +-- PlanHalt        used to close a plan on RE.halt()
+     +-- BenchplanError            the root of benchplan's own errors
+          +-- InvalidMessage       the plan yielded something that is not a message
+          +-- ResourceInUse        another process (or role) holds an instrument
+          +-- InstrumentError      an instrument reported or caused an error
+               +-- InstrumentTimeout          no answer within the timeout
+               +-- InstrumentConnectionError  the address cannot be reached
+
+The engine errors keep bluesky's names, so code written to catch them keeps
+working; they do not derive from :class:`BenchplanError`.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BenchplanError",
+    "FailedPause",
+    "FailedStatus",
+    "IllegalMessageSequence",
+    "InstrumentConnectionError",
+    "InstrumentError",
+    "InstrumentTimeout",
+    "InvalidCommand",
+    "InvalidMessage",
+    "NoReplayAllowed",
+    "PlanHalt",
+    "RequestAbort",
+    "RequestStop",
+    "ResourceInUse",
+    "RunEngineInterrupted",
+    "TransitionError",
+    "WaitForTimeoutError",
+]
+
+
+class RunEngineInterrupted(Exception):
+    """Raised out of ``RE(...)`` and ``RE.resume()`` when the plan pauses.
+
+    Also raised out of a blocking ``RE(...)`` call when another thread
+    aborts, stops or halts the plan. The message lists what the user can do
+    next.
+    """
+
+
+class TransitionError(Exception):
+    """Raised by the RunEngine when its current state does not allow a request.
+
+    The message names the current state and the request, for example
+    resuming an idle RunEngine.
+    """
+
+
+class IllegalMessageSequence(Exception):
+    """Raised into a plan when its messages come in an order that is not valid.
+
+    For example ``create`` without an open run, ``save`` without ``create``,
+    or a ``checkpoint`` between ``create`` and ``save``.
+    """
+
+
+class FailedPause(Exception):
+    """Raised when a device's ``pause()`` fails, so the RunEngine cannot pause."""
+
+
+class FailedStatus(Exception):
+    """Raised into a plan when a status it waits on finishes unsuccessfully.
+
+    The status is the first argument; the device's own exception, when it
+    gave one, is the ``__cause__``.
+    """
+
+
+class NoReplayAllowed(Exception):
+    """Raised by a device's ``pause()`` to forbid replaying messages on resume."""
+
+
+class RequestAbort(Exception):
+    """Thrown into a plan by :meth:`RunEngine.abort` so its cleanup runs."""
+
+
+class RequestStop(Exception):
+    """Thrown into a plan by :meth:`RunEngine.stop` so its cleanup runs."""
+
+
+class PlanHalt(GeneratorExit):
+    """Used to close a plan on :meth:`RunEngine.halt`; its cleanup is skipped."""
+
+
+class InvalidCommand(KeyError):
+    """Thrown into a plan that yields a message whose command has no handler.
+
+    The message names the command and lists how to register one.
+    """
+
+    def __str__(self) -> str:  # KeyError would show the repr of the text
+        return str(self.args[0]) if self.args else ""
+
+
+class WaitForTimeoutError(TimeoutError):
+    """Raised into a plan when a ``wait`` or ``wait_for`` runs out of time."""
+
+
+class BenchplanError(Exception):
+    """The base of benchplan's own errors."""
+
+
+class InvalidMessage(BenchplanError, TypeError):
+    """Raised into a plan that yields an object that is not a message.
+
+    The message names the object's type and the plan.
+    """
+
+
+class ResourceInUse(BenchplanError):
+    """Raised when an instrument is held by another process or another role.
+
+    The message names the holder (pid, host, program, role) and the address.
+    """
+
+
+class InstrumentError(BenchplanError):
+    """Raised when an instrument reports an error or a command to it fails.
+
+    Parameters
+    ----------
+    message : str
+        What was attempted and why it failed.
+    address : str, optional
+        The VISA resource address of the instrument.
+    command : str, optional
+        The SCPI command being sent.
+    code : int, optional
+        The instrument's own error code, read from ``SYST:ERR?``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        address: str | None = None,
+        command: str | None = None,
+        code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.address = address
+        self.command = command
+        self.code = code
+
+
+class InstrumentTimeout(InstrumentError, TimeoutError):
+    """Raised when an instrument does not answer within its timeout."""
+
+
+class InstrumentConnectionError(InstrumentError, ConnectionError):
+    """Raised when an instrument's address cannot be reached."""
