@@ -262,7 +262,8 @@ class SignalRW(SignalR[T]):
             try:
                 return validate(value)  # type: ignore[no-any-return]
             except ValueError as exc:
-                raise ValueError(f"Cannot set {self._name!r} to {value!r}: {exc}.") from None
+                reason = str(exc).rstrip(".")
+                raise ValueError(f"Cannot set {self._name!r} to {value!r}: {reason}.") from None
         limits = self._limits
         if limits is _NOTHING:
             limits = self._limits = self._read_limits()

@@ -100,13 +100,19 @@ class DeviceCommands:
         obj = msg.obj
         ctx = self._k.ctx
         ctx.see(obj)  # type: ignore[union-attr]
-        result = obj.stage()
+        stage = getattr(obj, "stage", None)
+        if stage is None:  # not stageable: nothing to do
+            return []
+        result = stage()
         ctx.staged[id(obj)] = obj  # type: ignore[union-attr]
         return result
 
     def unstage(self, msg: Any) -> Any:
         obj = msg.obj
-        result = obj.unstage()
+        unstage = getattr(obj, "unstage", None)
+        if unstage is None:
+            return []
+        result = unstage()
         self._k.ctx.staged.pop(id(obj), None)  # type: ignore[union-attr]
         return result
 

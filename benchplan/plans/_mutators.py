@@ -171,7 +171,7 @@ def msg_mutator(plan: Iterable[Any], msg_proc: Callable[[Any], Any]) -> MsgGener
             return stop.value
 
 
-def pchain(*plans: Iterable[Any]) -> MsgGenerator:
+def pchain(*args: Iterable[Any]) -> MsgGenerator:
     """Run plans one after the other; return a tuple of their return values.
 
     If the RunEngine aborts or stops the chain, every plan in it is closed.
@@ -184,15 +184,15 @@ def pchain(*plans: Iterable[Any]) -> MsgGenerator:
     """
     results = []
     try:
-        for plan in plans:
+        for plan in args:
             results.append((yield from ensure_generator(plan)))
     except (RequestAbort, RequestStop) as exc:
-        _close_all(plans)
+        _close_all(args)
         raise exc
     except Exception as exc:
         if getattr(exc, "exit_status", None) is None:
             raise
-        _close_all(plans)  # a control exception from bluesky's RunEngine
+        _close_all(args)  # a control exception from bluesky's RunEngine
         raise
     return tuple(results)
 

@@ -14,7 +14,8 @@ from typing import Callable, Protocol
 from ._dmm import DMM34461A
 from ._instrument import SimInstrument
 from ._k2281s import K2281S
-from ._psu import DP821, DP832, E36312A
+from ._keysight import E36312A
+from ._rigol import DP821, DP832
 
 __all__ = ["MODELS", "Bench", "ManualClock", "Node"]
 
@@ -129,7 +130,7 @@ class Bench:
                     "e.g. 'dp832.ch1'."
                 )
             channel = int(ch[2:])
-        return self.instrument(inst_name).node(channel)
+        return self.instrument(inst_name).output_node(channel)
 
     def now(self) -> float:
         """Seconds since the bench was made, on the bench clock."""

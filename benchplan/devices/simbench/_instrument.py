@@ -137,8 +137,8 @@ class SimInstrument:
     def update(self) -> None:
         """Bring time-dependent state up to date; called after each message."""
 
-    def node(self, channel: int) -> Node:
-        """The measurable node of ``channel`` (supplies only)."""
+    def output_node(self, channel: int) -> Node:
+        """The node a DMM reads at output ``channel`` (supplies only)."""
         raise KeyError(f"{self.model} '{self.name}' has no output a DMM can read")
 
     # -- messages -----------------------------------------------------------

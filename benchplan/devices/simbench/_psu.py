@@ -211,7 +211,7 @@ class SupplyInstrument(SimInstrument):
             )
         return self.channels[number - 1]
 
-    def node(self, channel: int) -> SupplyChannel:
+    def output_node(self, channel: int) -> SupplyChannel:
         return self.channel(channel)
 
     def set_load(self, ohms: float, channel: int | None = None) -> None:

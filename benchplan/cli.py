@@ -1,0 +1,70 @@
+"""The ``benchplan`` command.
+
+Subcommands
+-----------
+demo
+    A scan on simulated devices with a live table and a progress bar.
+sim
+    Run the simulated SCPI bench as a process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Optional, Sequence
+
+from ._version import __version__
+
+__all__ = ["main"]
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ._demo import run_demo
+
+    return run_demo(points=args.points, delay=args.delay)
+
+
+def _sim(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    from .devices.simbench import main as sim_main
+
+    result = sim_main(list(extra))
+    return int(result or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="benchplan",
+        description="benchplan: plans, a RunEngine and instruments for lab and test benches.",
+    )
+    parser.add_argument("--version", action="version", version=f"benchplan {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = sub.add_parser("demo", help="scan simulated devices with a live table and a progress bar")
+    demo.add_argument("--points", type=int, default=11, help="number of points (default 11)")
+    demo.add_argument(
+        "--delay", type=float, default=0.1, help="seconds each motor move takes (default 0.1)"
+    )
+    sub.add_parser(
+        "sim",
+        help="run the simulated SCPI bench (see `benchplan sim --help`)",
+        add_help=False,
+    )
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the ``benchplan`` command with ``argv`` (default: ``sys.argv[1:]``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    if argv and argv[0] == "sim":
+        return _sim(argparse.Namespace(), argv[1:])
+    args = parser.parse_args(argv)
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {"demo": _demo}
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
