@@ -58,7 +58,6 @@ async def execute(kernel: "Kernel", driver: "PlanDriver", gen: Generator, tokens
                     kernel.state.change(State.HALTING)
             driver.close_frames()
         _cleanup(kernel, outcome, halted)
-        kernel.state.change(State.IDLE)
     except BaseException as exc:  # the engine itself failed: close what we can
         logger.exception("The RunEngine failed while running %r", driver.plan_name)
         outcome.exception = exc
@@ -76,7 +75,13 @@ async def execute(kernel: "Kernel", driver: "PlanDriver", gen: Generator, tokens
         kernel.dispatcher.unsubscribe_all(tokens)
         kernel.suspension_depth = 0
         kernel.requests.reset()
-        kernel.engine._segment_done(outcome=outcome)
+        segment = kernel.segment
+        kernel.ctx = kernel.driver = kernel.task = kernel.segment = None
+        with kernel.state.lock:
+            if kernel.state.state is not State.PANICKED:
+                kernel.state.change(State.IDLE)
+        if segment is not None and not segment.done():
+            segment.set_result(outcome)
 
 
 def _cleanup(kernel: "Kernel", outcome: Outcome, halted: bool) -> None:

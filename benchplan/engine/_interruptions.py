@@ -240,7 +240,7 @@ class Interruptions:
                 paused = True
         if paused:
             assert self._decision is not None
-            k.engine._segment_done(paused=True)
+            k.engine._segment_done()
             await self._decision
             self._decision = None
         return "end" if k.requests.end is not None else "resume"

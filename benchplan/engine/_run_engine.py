@@ -355,18 +355,13 @@ class RunEngine:
             "it to end, or abort(), stop() or halt() it."
         )
 
-    def _segment_done(self, *, paused: bool = False, outcome: Optional[Outcome] = None) -> None:
-        """Called on the loop when the plan pauses or ends: wake the blocked caller."""
+    def _segment_done(self) -> None:
+        """Called on the loop when the plan pauses: wake the blocked caller."""
         segment = self._k.segment
-        if outcome is None:
-            outcome = Outcome(paused=paused)
-            ctx = self._k.ctx
-            if ctx is not None:
-                outcome.run_uids = tuple(ctx.run_uids)
-        else:
-            self._k.ctx = None
-            self._k.driver = None
-            self._k.task = None
+        outcome = Outcome(paused=True)
+        ctx = self._k.ctx
+        if ctx is not None:
+            outcome.run_uids = tuple(ctx.run_uids)
         if segment is not None and not segment.done():
             segment.set_result(outcome)
 

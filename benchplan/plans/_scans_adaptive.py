@@ -150,7 +150,7 @@ def ramp_plan(go_plan: Any, monitor_sig: Any, inner_plan_func: Callable[[], Any]
     >>> RE(ramp_plan(abs_set(psu.voltage, 10), psu.current,
     ...              lambda: trigger_and_read([dmm]), period=0.5))  # doctest: +SKIP
     """
-    _md = start_md({"plan_name": "ramp_plan"}, md)
+    _md = {"plan_name": "ramp_plan", **(md or {})}
 
     def polling() -> MsgGenerator:
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -118,7 +118,25 @@ def normalize(msgs: Iterable[Any], *, keep_start: bool = False) -> list[tuple]:
             kwargs = {}
         name = getattr(msg.obj, "name", msg.obj)
         out.append((msg.command, name, _plain(args), _plain(kwargs)))
-    return out
+    return _sort_staging(out)
+
+
+def _sort_staging(out: list[tuple]) -> list[tuple]:
+    # bluesky stages a cycler's motors in set order, which varies from run to
+    # run; compare each block of consecutive stage (or unstage) messages as a set.
+    result: list[tuple] = []
+    for cmd, block in itertools.groupby(out, key=lambda item: item[0]):
+        items = list(block)
+        result.extend(sorted(items, key=repr) if cmd in ("stage", "unstage") else items)
+    return result
+
+
+def _diff(ours: list, theirs: list) -> str:
+    import difflib
+
+    lines = difflib.unified_diff([repr(x) for x in theirs], [repr(x) for x in ours],
+                                 "bluesky", "benchplan", lineterm="")
+    return "\n".join(lines)
 
 
 def start_md(msgs: Iterable[Any]) -> dict:
@@ -128,3 +146,44 @@ def start_md(msgs: Iterable[Any]) -> dict:
 
 def commands(msgs: Iterable[Any]) -> list[str]:
     return [m.command for m in msgs]
+
+
+def reset_sim_devices() -> None:
+    """Put the ophyd.sim motors back at 0 (det's value depends on motor)."""
+    from ophyd.sim import motor, motor1, motor2, motor3, motor_no_pos, pseudo3x3
+
+    for m in (motor, motor1, motor2, motor3, motor_no_pos):
+        m.set(0)
+    pseudo3x3.set(0, 0, 0)
+
+
+def assert_same_stream(ours: Callable[[], Any], theirs: Callable[[], Any]) -> tuple[list, list]:
+    """Run both plans (devices reset before each) and check their messages match.
+
+    Returns the two message lists for further checks.
+    """
+    reset_sim_devices()
+    their_msgs = run_plan(theirs())
+    reset_sim_devices()
+    our_msgs = run_plan(ours())
+    ours_n, theirs_n = normalize(our_msgs), normalize(their_msgs)
+    assert ours_n == theirs_n, _diff(ours_n, theirs_n)
+    return our_msgs, their_msgs
+
+
+def assert_same_start(our_msgs: list, their_msgs: list, *, unordered_motors: bool = False) -> None:
+    """Check the start metadata matches, apart from where the pattern functions live.
+
+    With ``unordered_motors`` the motor lists are compared as sets (bluesky's
+    scan_nd takes them from a set).
+    """
+    ours, theirs = start_md(our_msgs), start_md(their_msgs)
+    if unordered_motors:
+        for md in (ours, theirs):
+            md["motors"] = sorted(md["motors"])
+            md["hints"]["dimensions"] = sorted(md["hints"]["dimensions"])
+    if "plan_pattern_module" in theirs:
+        expected = "numpy" if theirs["plan_pattern_module"] == "numpy" else "benchplan.plans.patterns"
+        assert ours.pop("plan_pattern_module") == expected
+        theirs.pop("plan_pattern_module")
+    assert _plain(ours) == _plain(theirs), f"ours: {ours}\nbluesky: {theirs}"

@@ -40,9 +40,9 @@ class KeysightE36312A(ScpiInstrument):
     model = "E36312A"
     channel_type = KeysightE36300Channel
     channels = {
-        1: {"voltage": 6.18, "current": 5.15, "ovp": 6.6},
-        2: {"voltage": 25.75, "current": 1.03, "ovp": 27.5},
-        3: {"voltage": 25.75, "current": 1.03, "ovp": 27.5},
+        1: {"voltage": 6.0, "current": 5.0, "ovp": 6.6},
+        2: {"voltage": 25.0, "current": 1.0, "ovp": 27.5},
+        3: {"voltage": 25.0, "current": 1.0, "ovp": 27.5},
     }
     ch1: KeysightE36300Channel
     ch2: KeysightE36300Channel
@@ -55,9 +55,9 @@ class KeysightE36313A(ScpiInstrument):
     model = "E36313A"
     channel_type = KeysightE36300Channel
     channels = {
-        1: {"voltage": 6.18, "current": 10.3, "ovp": 6.6},
-        2: {"voltage": 25.75, "current": 2.06, "ovp": 27.5},
-        3: {"voltage": 25.75, "current": 2.06, "ovp": 27.5},
+        1: {"voltage": 6.0, "current": 10.0, "ovp": 6.6},
+        2: {"voltage": 25.0, "current": 2.0, "ovp": 27.5},
+        3: {"voltage": 25.0, "current": 2.0, "ovp": 27.5},
     }
     ch1: KeysightE36300Channel
     ch2: KeysightE36300Channel
