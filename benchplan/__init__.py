@@ -6,10 +6,13 @@
 ('...',)
 """
 
+from ._remote import RemoteControl, remote
+from ._script_control import pause
 from ._version import __version__
 from .engine import NO_PLAN_RETURN, Msg, RunEngine, RunEngineResult, State
 from .errors import (
     BenchplanError,
+    ControlError,
     FailedPause,
     FailedStatus,
     IllegalMessageSequence,
@@ -28,6 +31,7 @@ from .errors import (
 
 __all__ = [
     "BenchplanError",
+    "ControlError",
     "FailedPause",
     "FailedStatus",
     "IllegalMessageSequence",
@@ -39,6 +43,7 @@ __all__ = [
     "NoReplayAllowed",
     "PlanHalt",
     "RequestAbort",
+    "RemoteControl",
     "RequestStop",
     "ResourceInUse",
     "RunEngine",
@@ -48,4 +53,10 @@ __all__ = [
     "TransitionError",
     "WaitForTimeoutError",
     "__version__",
+    "pause",
+    "remote",
 ]
+
+for _name in ("RemoteControl", "pause", "remote"):
+    globals()[_name].__module__ = "benchplan"
+del _name

@@ -6,15 +6,20 @@ demo
     A scan on simulated devices with a live table and a progress bar.
 sim
     Run the simulated SCPI bench as a process.
+ps, pause, continue, abort, stop, halt, status, console
+    Remote control of RunEngines and paused scripts of this user.
+run
+    Run a script with breakpoints and a control endpoint.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from ._version import __version__
+from .errors import ControlError
 
 __all__ = ["main"]
 
@@ -32,7 +37,7 @@ def _sim(args: argparse.Namespace, extra: Sequence[str]) -> int:
     return int(result or 0)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, Any]:
     parser = argparse.ArgumentParser(
         prog="benchplan",
         description="benchplan: plans, a RunEngine and instruments for lab and test benches.",
@@ -49,21 +54,28 @@ def _parser() -> argparse.ArgumentParser:
         help="run the simulated SCPI bench (see `benchplan sim --help`)",
         add_help=False,
     )
-    return parser
+    return parser, sub
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the ``benchplan`` command with ``argv`` (default: ``sys.argv[1:]``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = _parser()
     if argv and argv[0] == "sim":
         return _sim(argparse.Namespace(), argv[1:])
-    args = parser.parse_args(argv)
+    from ._cli_control import add_control_commands
+
+    parser, sub = _parser()
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {"demo": _demo}
+    handlers.update(add_control_commands(sub))
+    args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
-    return handlers[args.command](args)
+    try:
+        return handlers[args.command](args)
+    except ControlError as exc:
+        print(f"benchplan {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,6 +20,7 @@ The hierarchy::
      |         +-- PlanHalt        used to close a plan on RE.halt()
      +-- BenchplanError            the root of benchplan's own errors
           +-- InvalidMessage       the plan yielded something that is not a message
+          +-- ControlError         a control endpoint cannot be reached or used
           +-- ResourceInUse        another process (or role) holds an instrument
           +-- InstrumentError      an instrument reported or caused an error
                +-- InstrumentTimeout          no answer within the timeout
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 __all__ = [
     "BenchplanError",
+    "ControlError",
     "FailedPause",
     "FailedStatus",
     "IllegalMessageSequence",
@@ -127,6 +129,13 @@ class InvalidMessage(BenchplanError, TypeError):
     """Raised into a plan that yields an object that is not a message.
 
     The message names the object's type and the plan.
+    """
+
+
+class ControlError(BenchplanError):
+    """Raised by the remote-control client (``benchplan.remote``, the ``benchplan`` command)
+    when an endpoint id is unknown, its process is gone, or the endpoint refuses the
+    connection (another user's endpoint). The message says which and what to do.
     """
 
 

@@ -16,6 +16,7 @@ from ._commands_device import DeviceCommands
 from ._commands_run import RunCommands
 from ._commands_wait import WaitCommands
 from ._context import PlanContext
+from ._control import EngineControl
 from ._driver import PlanDriver
 from ._execution import execute
 from ._kernel import Kernel
@@ -113,6 +114,10 @@ class RunEngine:
         Add the ``interruptions`` stream (pauses, suspensions, resumes) to each run.
     verbose : bool
         Log every message at INFO level.
+    control : bool
+        Serve a control endpoint (a Unix-domain socket readable only by this
+        user) from the first plan on, so ``benchplan ps/pause/continue/abort``
+        work from other terminals. ``BENCHPLAN_CONTROL=off`` turns it off too.
 
     Examples
     --------
@@ -137,6 +142,7 @@ class RunEngine:
         call_returns_result: bool = False,
         record_interruptions: bool = False,
         verbose: bool = False,
+        control: bool = True,
     ) -> None:
         self.md: MutableMapping = {} if md is None else md
         self.preprocessors: list = list(preprocessors or [])
@@ -154,6 +160,8 @@ class RunEngine:
         for group in (RunCommands, DeviceCommands, WaitCommands, ControlCommands):
             group(self._k).register()
         self._suspensions.register()
+        self._control = EngineControl(self._k, control)
+        self._control.register()
         self._verbose = False
         self._user_msg_hook: Optional[Callable[[Any], Any]] = None
         self.verbose = verbose
@@ -220,6 +228,15 @@ class RunEngine:
     def suspenders(self) -> tuple:
         """The installed suspenders."""
         return tuple(self._suspensions.installed)
+
+    @property
+    def control_id(self) -> Optional[str]:
+        """The id of this RunEngine's control endpoint (None until the first plan, or if off)."""
+        return self._control.id
+
+    def status(self) -> dict:
+        """State, pending pause, plan, run uid and breakpoint, as the control endpoint reports."""
+        return self._control.status()
 
     @property
     def deferred_pause_requested(self) -> bool:
@@ -314,6 +331,7 @@ class RunEngine:
 
     def _start(self, plan: Any, subs: Any, metadata: dict) -> concurrent.futures.Future:
         k = self._k
+        self._control.ensure_started()
         with k.state.lock:
             state = k.state.state
             if state is not State.IDLE:

@@ -155,18 +155,19 @@ def msg_mutator(plan: Iterable[Any], msg_proc: Callable[[Any], Any]) -> MsgGener
     except StopIteration as stop:
         return stop.value
     while True:
+        error: BaseException | None = None
+        response = None
         try:
             new_msg = msg_proc(msg)
-            response = None if new_msg is None else (yield new_msg)
+            if new_msg is not None:
+                response = yield new_msg
         except GeneratorExit:
             gen.close()
             raise
         except BaseException as exc:
-            step = gen.throw, exc
-        else:
-            step = gen.send, response
+            error = exc
         try:
-            msg = step[0](step[1])
+            msg = gen.send(response) if error is None else gen.throw(error)
         except StopIteration as stop:
             return stop.value
 

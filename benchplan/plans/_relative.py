@@ -72,7 +72,7 @@ def _stash_position(obj: Any, positions: dict[Any, Any], parents: set[Any]) -> M
     if obj in parents:  # a pseudo positioner: note each of its axes too
         for child, child_pos in zip(obj.pseudo_positioners, position):
             positions[child] = child_pos
-    parent = getattr(obj, "parent", None)
+    parent: Any = getattr(obj, "parent", None)
     if parent in parents and obj in list(parent.pseudo_positioners):
         parent_pos = parent.position
         positions[parent] = parent_pos

@@ -54,7 +54,7 @@ def check_num(num: Any, plan_name: str) -> int:
             f"{plan_name}: num is the number of points (not a step size) and must be a whole "
             f"number of at least 1; got {num!r}."
         )
-    return int(num)
+    return int(float(num))
 
 
 def relative(plan: MsgGenerator, motors: Sequence[Any]) -> MsgGenerator:

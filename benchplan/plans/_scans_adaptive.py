@@ -45,9 +45,9 @@ def adaptive_scan(detectors: Sequence[Any], target_field: str, motor: Any, start
         The wanted change of ``target_field`` per step.
     backstep : bool
         Go back and retake a step that turned out too large.
-    threshold : float, optional
+    threshold : float or None, optional
         A step is too large when the new step is smaller than ``threshold``
-        times it; default 0.8.
+        times it; default 0.8. None never steps back.
     md : dict, optional
 
     Examples
@@ -95,7 +95,7 @@ def adaptive_scan(detectors: Sequence[Any], target_field: str, motor: Any, start
                 continue
             slope = np.abs(current - past) / step
             new_step = np.clip(target_delta / slope, min_step, max_step) if slope else min(step * 1.1, max_step)
-            if backstep and new_step < step * threshold:
+            if backstep and threshold is not None and new_step < step * threshold:
                 position -= step  # too big a step: go back and take a smaller one
                 step = new_step
             else:

@@ -182,7 +182,7 @@ def caching_repeater(n: int | None, plan: Iterable[Any]) -> MsgGenerator:
     messages = list(plan)
     counter = itertools.count() if n is None else range(n)
     for _ in counter:
-        yield from iter(messages)
+        yield from ensure_generator(messages)
 
 
 def _delays(num: int | None, delay: Any) -> Any:

@@ -63,7 +63,9 @@ def _is_msg(obj: Any) -> bool:
 
 
 def _wrap_iterator(it: Iterator[Any]) -> MsgGenerator:
-    yield from it
+    # Not ``yield from it``: that would pass the engine's answers to it.send().
+    for msg in it:
+        yield msg
 
 
 def ensure_generator(plan: Any) -> MsgGenerator:
@@ -187,6 +189,18 @@ def make_decorator(wrapper: Callable[..., MsgGenerator]) -> Callable[..., Any]:
 
     ``make_decorator(stage_wrapper)([det])(my_plan)`` is a generator function
     that returns ``stage_wrapper(my_plan(...), [det])``.
+
+    Examples
+    --------
+    >>> from benchplan import Msg
+    >>> def twice(plan):
+    ...     msgs = list(plan)
+    ...     yield from msgs + msgs
+    >>> @make_decorator(twice)()
+    ... def ping():
+    ...     yield Msg('null')
+    >>> [m.command for m in ping()]
+    ['null', 'null']
     """
 
     @functools.wraps(wrapper)
@@ -228,7 +242,7 @@ def merge_axis(objs: Iterable[Any]) -> tuple[list[Any], list[Any], dict[Any, dic
     complex_objs: list[Any] = []
     coupled: dict[Any, dict[str, list[Any]]] = {}
     for obj in objs:
-        parent = getattr(obj, "parent", None)
+        parent: Any = getattr(obj, "parent", None)
         if _is_pseudo_parent(obj):
             complex_objs.append(obj)
         elif _is_pseudo_parent(parent):

@@ -42,7 +42,7 @@ class FakeEngine:
         if cmd in ("trigger", "kickoff", "complete", "stage", "unstage", "stop"):
             return getattr(obj, cmd)()
         if cmd == "locate":
-            locations = [o.locate() for o in (obj, *msg.args)]
+            locations = [_locate(o) for o in (obj, *msg.args)]
             return locations[0] if msg.kwargs.get("squeeze", True) and len(locations) == 1 else locations
         if cmd == "open_run":
             return f"uid-{next(self._uids)}"
@@ -79,6 +79,12 @@ class FakeEngine:
                 error = exc
                 continue
             send = self.respond(msg)
+
+
+def _locate(obj: Any) -> Any:
+    if hasattr(obj, "locate"):
+        return obj.locate()
+    return {"setpoint": obj.position, "readback": obj.position}
 
 
 def run_plan(plan: Iterable[Any], **kwargs: Any) -> list[Any]:

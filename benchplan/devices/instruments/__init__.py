@@ -20,6 +20,7 @@ from ._factories import (
 )
 from ._instrument import ScpiChannel, ScpiInstrument
 from ._safety import outputs_on, scpi_output, switch_off_all
+from ._sim import sim_profile
 from ._validators import in_range, one_of, rated
 from .dmm import Keithley2000, Keysight34461A
 from .keithley_2281s import BATTERY_MODELS, Keithley2281S, Keithley2281SBattery
@@ -53,6 +54,7 @@ __all__ = [
     "scpi_setting",
     "scpi_status",
     "scpi_switch",
+    "sim_profile",
     "switch_off_all",
 ]
 

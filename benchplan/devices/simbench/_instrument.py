@@ -205,7 +205,7 @@ class SimInstrument:
     def pop_error(self) -> str:
         """The ``SYST:ERR?`` reply: the oldest error, or ``0,"No error"``."""
         code, message = self.errors.popleft() if self.errors else (0, "No error")
-        return f'{code:+d},"{message}"' if code else '0,"No error"'
+        return f'{code},"{message}"'
 
     def clear_status(self) -> None:
         """``*CLS``: empty the error queue and the event status register."""

@@ -6,9 +6,10 @@ with ``\\n``. Messages are handled as they arrive, under the bench lock; a
 reply waits for the instrument's ``latency`` (replies keep their order).
 
 With ``single_client`` a port serves one connection at a time. A second
-client gets one line saying who holds the port, and the connection is closed
-after its first message (a client whose previous connection is still closing
-is given 0.25 s before it is refused). ``drop()`` resets every connection of
+client gets one line saying who holds the port, and its connection is reset
+after its first message, or after 2 s (a client whose previous connection is
+still closing is given 0.25 s before it is refused). A pyvisa client sees
+the line as the reply to its first query, then ``ConnectionResetError``. ``drop()`` resets every connection of
 the port (TCP RST), so the client's next read or write fails.
 """
 
@@ -86,7 +87,7 @@ class _Connection(asyncio.Protocol):
         self.refused = True
         self.transport.write(text.encode() + b"\n")
         self.transport.resume_reading()
-        self._timer = self.port.loop.call_later(2.0, self.transport.close)
+        self._timer = self.port.loop.call_later(2.0, self.reset)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.port.connections.discard(self)
@@ -112,8 +113,7 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self.refused:
-            assert self.transport is not None
-            self.transport.close()
+            self.reset()
             return
         if self._buf:
             data = self._buf + data

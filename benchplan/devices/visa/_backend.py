@@ -124,7 +124,8 @@ class ScpiBackend(Generic[T]):
 
     def source(self, name: str) -> str:
         """``visa://ADDRESS/COMMAND``, naming the query (or the set command)."""
-        return f"visa://{self.address}/{self.get_cmd or self.set_cmd}"
+        command = self.get_cmd or str(self.set_cmd).split(" ", 1)[0]
+        return f"visa://{self.address}/{command}"
 
     def datakey(self, name: str) -> dict[str, Any]:
         """The describe() entry, with units and control limits where known."""

@@ -21,7 +21,12 @@ from typing import Any, Callable, Sequence
 import pyvisa
 from pyvisa import errors as visa_errors
 
-from benchplan.errors import InstrumentError, InstrumentTimeout, ResourceInUse
+from benchplan.errors import (
+    InstrumentConnectionError,
+    InstrumentError,
+    InstrumentTimeout,
+    ResourceInUse,
+)
 
 from ._errors import BUSY_CODES, map_error, parse_scpi_error, scpi_error
 from ._lockfile import InstrumentLock, canonical_address
@@ -50,11 +55,19 @@ class Session:
 
     exclusive_note = "The instrument's modes are exclusive: it works in one role at a time."
 
-    def __init__(self, pool: SessionPool, address: str, resource: Any, file_lock: Any) -> None:
+    def __init__(
+        self,
+        pool: SessionPool,
+        address: str,
+        resource: Any,
+        file_lock: InstrumentLock | None,
+        reopen: Callable[[], Any],
+    ) -> None:
         self.pool = pool
+        self._reopen = reopen
         self.address = address
         self.resource = resource
-        self.file_lock: InstrumentLock | None = file_lock
+        self.file_lock = file_lock
         self.lock = threading.RLock()
         self.idn = ""
         self.timeout = resource.timeout / 1000.0 if resource.timeout else None
@@ -62,6 +75,8 @@ class Session:
         self.transports: list[Transport] = []
         self.claims: dict[str, dict[str, int]] = {}
         self.held_role: str | None = None
+        self.dirty = False  # after a timeout or a lost connection: recover first
+        self.broken = False  # the connection was lost: reopen the resource
         self._poller: Poller | None = None
 
     @property
@@ -74,6 +89,9 @@ class Session:
     # -- I/O primitives (callers hold ``lock``) -------------------------------
 
     def write(self, command: str) -> None:
+        logger.debug("%s <- %r", self.address, command)
+        if self.dirty:
+            self._recover(command)
         try:
             self.resource.write(command)
         except Exception as exc:
@@ -82,6 +100,9 @@ class Session:
     def query(self, command: str, *, probe: bool = False) -> str:
         """Write and read. With ``probe``, a timeout first asks ``SYST:ERR?``
         whether the instrument rejected the command (then it never answers)."""
+        logger.debug("%s <- %r", self.address, command)
+        if self.dirty:
+            self._recover(command)
         try:
             self.resource.write(command)
             return self.resource.read()
@@ -95,7 +116,18 @@ class Session:
         """Read the error queue; raise the first entry as an InstrumentError."""
         found: list[tuple[int, str]] = []
         for _ in range(20):
-            code, message = parse_scpi_error(self.query("SYST:ERR?"))
+            reply = self.query("SYST:ERR?")
+            try:
+                code, message = parse_scpi_error(reply)
+            except ValueError:
+                self.dirty = True  # maybe a late reply: resynchronise before the next
+                raise InstrumentError(
+                    f"After {command!r}, the instrument at {self.address} answered "
+                    f"SYST:ERR? with {reply!r}, which is not an error-queue entry. If it "
+                    "does not support SYST:ERR?, create the driver with check_errors=False.",
+                    address=self.address,
+                    command=command,
+                ) from None
             if code == 0:
                 break
             found.append((code, message))
@@ -109,22 +141,44 @@ class Session:
         except InstrumentError as exc:
             if exc.code is not None:
                 raise exc from timeout
-        except ValueError:  # a late, unrelated reply
-            self._discard_input()
 
     def _failed(self, exc: BaseException, command: str) -> Exception:
         err = map_error(exc, address=self.address, command=command, timeout=self.timeout)
         self.modes.clear()
         if isinstance(err, InstrumentTimeout):
-            self._discard_input()
+            # A reply may still come; the next transaction skips it (_recover).
+            self.dirty = True
+        elif isinstance(err, InstrumentConnectionError):
+            self.dirty = self.broken = True  # the next transaction reconnects
         return err
 
-    def _discard_input(self) -> None:
-        """Drop a late reply so it is not taken as the answer to the next query."""
+    def _recover(self, command: str) -> None:
+        """Before a transaction, after a failure: reconnect if the connection
+        broke, then ask ``*IDN?`` and drop every line before its reply, so a
+        late answer to a timed-out query is never taken for the next one."""
         try:
-            self.resource.clear()
-        except Exception:  # pyvisa-sim and some backends do not implement clear
-            logger.debug("clear() failed on %s", self.address, exc_info=True)
+            if self.broken:
+                logger.info("Reconnecting to %s", self.address)
+                try:
+                    self.resource.close()
+                except Exception:
+                    logger.debug("closing the broken session of %s", self.address, exc_info=True)
+                self.resource = self._reopen()
+                self.broken = False
+            self.resource.write("*IDN?")
+            for _ in range(100):
+                if self.resource.read() == self.idn:
+                    self.dirty = False
+                    return
+        except Exception as exc:
+            raise self._failed(exc, command) from exc
+        raise InstrumentError(
+            f"Cannot send {command!r} to the instrument at {self.address}: after a "
+            "timeout its replies no longer make sense (100 lines without its *IDN? "
+            "reply). Power-cycle or reset it, then close and reopen the driver.",
+            address=self.address,
+            command=command,
+        )
 
     # -- roles --------------------------------------------------------------
 
@@ -344,8 +398,11 @@ class SessionPool:
             file_lock = InstrumentLock(address, role=holder, directory=self.lock_dir)
             file_lock.acquire(lock_timeout)
         try:
-            resource = self._open_resource(address, timeout, read_termination, write_termination)
-            session = Session(self, address, resource, file_lock)
+            def reopen() -> Any:
+                return self._open_resource(address, timeout, read_termination, write_termination)
+
+            resource = reopen()
+            session = Session(self, address, resource, file_lock, reopen)
             with session.lock:
                 session.idn = session.query("*IDN?")
         except BaseException:

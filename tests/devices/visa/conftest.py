@@ -85,13 +85,13 @@ def scpi_server() -> Iterator[ScpiTestServer]:
 
 
 @pytest.fixture
-def lock_dir(tmp_path, monkeypatch):
+def lock_files_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("BENCHPLAN_DATA_DIR", str(tmp_path))
     return tmp_path / "locks"
 
 
 @pytest.fixture
-def pool(lock_dir) -> Iterator[SessionPool]:
+def pool(lock_files_dir) -> Iterator[SessionPool]:
     pool = SessionPool("@py", timeout=1.0)
     yield pool
     pool.close()

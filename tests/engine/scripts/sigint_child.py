@@ -1,0 +1,216 @@
+"""A child process for tests/engine/test_sigint_script.py: runs a plan and takes Ctrl+C.
+
+Run as ``python sigint_child.py SCENARIO RESULT.json``. The test sends SIGINT
+with ``os.kill``; this script prints marker lines so the test knows when to
+send them, and writes what happened (documents, states, exceptions) as JSON to
+``RESULT.json`` before it exits.
+
+Markers (each a line of its own on standard output):
+
+``CHILD ARMED <n>``
+    Round ``n`` of ``RE(...)``/``RE.resume()`` is running and the RunEngine's
+    Ctrl+C handler is installed: a SIGINT now goes to the RunEngine.
+``CHILD PAUSED <n>``
+    ``RunEngineInterrupted`` came out of round ``n``.
+``CHILD IDLE``
+    No plan runs; a SIGINT now goes to the handler the script had before.
+``CHILD WAITING``
+    The script waits for a line on standard input before it goes on.
+``CHILD DONE``
+    The result file is written.
+
+Scenarios: deferred, immediate_abort, immediate_resume, mash_resume,
+mash_abort, outside, custom.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import threading
+import time
+import traceback
+from typing import Any
+
+from benchplan import Msg, RunEngine, RunEngineInterrupted
+from benchplan.devices.sim import det
+from benchplan.plans import count
+from benchplan.plans.stubs import checkpoint, trigger_and_read
+from benchplan.plans.preprocessors import run_wrapper
+
+
+class Child:
+    """The RunEngine under test and everything the test wants to know about it."""
+
+    def __init__(self) -> None:
+        self.RE = RunEngine(record_interruptions=True)
+        self.docs: list = []
+        self.states: list[str] = []
+        self.commands: list[str] = []
+        self.rounds: list[dict] = []
+        self.custom_calls = 0
+        self.original_handler: Any = signal.getsignal(signal.SIGINT)
+        self.round = 0
+        self.armed_round = 0
+        self.lock = threading.Lock()
+        self.RE.subscribe(self._on_doc)
+        self.RE.state_hook = lambda new, old: self.states.append(str(new))
+        self.RE.msg_hook = lambda msg: self.commands.append(msg.command)
+
+    # -- markers -----------------------------------------------------------------
+    @staticmethod
+    def say(text: str) -> None:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+    def armed(self) -> bool:
+        """True when SIGINT goes to a handler other than the script's own."""
+        return signal.getsignal(signal.SIGINT) is not self.original_handler
+
+    def announce(self) -> None:
+        """Print ``CHILD ARMED n`` once per round, as soon as the handler is in."""
+        with self.lock:
+            if self.armed_round < self.round and self.armed():
+                self.armed_round = self.round
+                self.say(f"CHILD ARMED {self.round}")
+
+    def _on_doc(self, name: str, doc: dict) -> None:
+        self.docs.append([name, doc])
+        if name == "event":
+            self.announce()
+
+    # -- running -----------------------------------------------------------------
+    def call(self, func: Any, *args: Any) -> str:
+        """Run one round (``RE(plan)``, ``RE.resume()``...); return how it ended."""
+        self.round += 1
+        n = self.round
+        record: dict = {"round": n, "call": getattr(func, "__name__", "RE")}
+        self.rounds.append(record)
+        started = time.monotonic()
+        try:
+            record["returned"] = repr(func(*args))
+            record["outcome"] = "returned"
+        except RunEngineInterrupted as exc:
+            record["outcome"] = "interrupted"
+            record["message"] = str(exc)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            record["outcome"] = type(exc).__name__
+            record["message"] = "".join(traceback.format_exception(exc))
+        record["seconds"] = time.monotonic() - started
+        record["state"] = str(self.RE.state)
+        record["last_command"] = self.commands[-1] if self.commands else None
+        record["events"] = sum(1 for name, _ in self.docs if name == "event")
+        record["handler_restored"] = signal.getsignal(signal.SIGINT) is self.original_handler
+        if record["outcome"] == "interrupted":
+            self.say(f"CHILD PAUSED {n}")
+        return record["outcome"]
+
+    def install_custom_handler(self) -> None:
+        def custom(signum: int, frame: Any) -> None:
+            self.custom_calls += 1
+
+        signal.signal(signal.SIGINT, custom)
+        self.original_handler = custom
+
+    def wait_for_line(self) -> str:
+        self.say("CHILD WAITING")
+        return sys.stdin.readline().strip()
+
+    def finish(self, path: str, **extra: Any) -> None:
+        result = {
+            "docs": self.docs,
+            "states": self.states,
+            "rounds": self.rounds,
+            "final_state": str(self.RE.state),
+            "custom_calls": self.custom_calls,
+            "handler_restored": signal.getsignal(signal.SIGINT) is self.original_handler,
+            **extra,
+        }
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(result, f, default=repr)
+        self.say("CHILD DONE")
+
+
+def held_plan(child: Child, released: threading.Event) -> Any:
+    """Two readings with a long 'hold' (a wait the test interrupts) between them."""
+
+    async def hold(msg: Msg) -> None:
+        deadline = time.monotonic() + 60
+        while not released.is_set() and time.monotonic() < deadline:
+            child.announce()
+            await asyncio.sleep(0.01)
+
+    child.RE.register_command("hold", hold)
+
+    def inner() -> Any:
+        yield from checkpoint()
+        yield from trigger_and_read([det])
+        yield from checkpoint()
+        yield Msg("hold")
+        yield from trigger_and_read([det])
+
+    return run_wrapper(inner(), md={"plan_name": "held"})
+
+
+def main(scenario: str, path: str) -> None:
+    child = Child()
+    RE = child.RE
+    extra: dict = {}
+    if scenario == "deferred":
+        # two rounds of Ctrl+C -> deferred pause -> resume
+        outcome = child.call(RE, count([det], 40, delay=0.1))
+        while outcome == "interrupted" and child.round < 5:
+            outcome = child.call(RE.resume)
+    elif scenario == "immediate_abort":
+        if child.call(RE, count([det], 3, delay=60)) == "interrupted":
+            child.call(RE.abort)
+    elif scenario == "immediate_resume":
+        released = threading.Event()
+        if child.call(RE, held_plan(child, released)) == "interrupted":
+            released.set()
+            child.call(RE.resume)
+    elif scenario in ("mash_resume", "mash_abort"):
+        child.install_custom_handler()
+        outcome = child.call(RE, count([det], 100, delay=0.1))
+        if outcome == "interrupted":
+            child.wait_for_line()
+            extra["state_after_mash"] = str(RE.state)
+            if scenario == "mash_resume":
+                child.call(RE.resume)
+            else:
+                child.call(RE.abort)
+    elif scenario == "outside":
+        extra["handler_before_is_default"] = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        child.call(RE, count([det], 3))
+        extra["handler_after_is_default"] = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        child.say("CHILD IDLE")
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+            extra["outside"] = "no signal"
+        except KeyboardInterrupt:
+            extra["outside"] = "KeyboardInterrupt"
+    elif scenario == "custom":
+        child.install_custom_handler()
+        custom = child.original_handler
+        outcome = child.call(RE, count([det], 40, delay=0.1))
+        extra["custom_after_pause"] = signal.getsignal(signal.SIGINT) is custom
+        if outcome == "interrupted":
+            child.call(RE.resume)
+        extra["custom_after_resume"] = signal.getsignal(signal.SIGINT) is custom
+        calls_before = child.custom_calls
+        child.say("CHILD IDLE")
+        deadline = time.monotonic() + 30
+        while child.custom_calls == calls_before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        extra["custom_calls_while_idle"] = child.custom_calls - calls_before
+    else:
+        raise SystemExit(f"unknown scenario {scenario!r}")
+    child.finish(path, **extra)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,310 @@
+"""abort(reason), stop() and halt(): from 'paused' and from another thread while running."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from benchplan import Msg, RunEngine, RunEngineInterrupted, RunEngineResult, TransitionError
+from benchplan.devices.sim import SimMotor, det
+from benchplan.plans import count
+from benchplan.plans.preprocessors import finalize_wrapper, run_wrapper
+
+from engine_helpers import (
+    Background,
+    PendingMover,
+    Recorder,
+    assert_runs_closed,
+    on_message,
+    validate_all,
+    wait_for_state,
+)
+
+
+def paused_plan(cleanup, *, mover=None):
+    """A run that pauses after a checkpoint, wrapped so its cleanup is recorded."""
+
+    def body():
+        yield Msg("open_run")
+        if mover is not None:
+            yield Msg("set", mover, 1)
+        yield Msg("checkpoint")
+        yield Msg("pause")
+        yield Msg("close_run")
+
+    def final():
+        cleanup.append("cleanup started")
+        yield Msg("null", "cleanup")
+        cleanup.append("cleanup finished")
+
+    return finalize_wrapper(body(), final)
+
+
+def long_plan(cleanup, *, mover=None, runs=(None,)):
+    """Open runs, maybe start a never-ending move, then wait a long time."""
+
+    def body():
+        for key in runs:
+            yield Msg("open_run", run=key)
+        yield Msg("checkpoint")
+        if mover is not None:
+            yield Msg("set", mover, 10, group="m")
+            yield Msg("wait", None, group="m")
+        yield Msg("sleep", None, 30)
+        for key in runs:
+            yield Msg("close_run", run=key)
+
+    def final():
+        cleanup.append("cleanup started")
+        yield Msg("null", "cleanup")
+        cleanup.append("cleanup finished")
+
+    return finalize_wrapper(body(), final)
+
+
+# -- from 'paused' -----------------------------------------------------------------------
+
+
+def test_abort_from_paused_runs_cleanup_and_closes_with_abort_and_reason(RE, docs):
+    cleanup = []
+    with pytest.raises(RunEngineInterrupted):
+        RE(paused_plan(cleanup))
+    assert cleanup == []
+    uids = RE.abort("sample is on fire")
+    assert cleanup == ["cleanup started", "cleanup finished"]
+    assert uids == (docs.start["uid"],)
+    assert docs.stop["exit_status"] == "abort"
+    assert docs.stop["reason"] == "sample is on fire"
+    assert RE.state == "idle"
+    validate_all(docs)
+
+
+def test_stop_from_paused_runs_cleanup_and_closes_with_success(RE, docs):
+    cleanup = []
+    with pytest.raises(RunEngineInterrupted):
+        RE(paused_plan(cleanup))
+    uids = RE.stop()
+    assert cleanup == ["cleanup started", "cleanup finished"]
+    assert uids == (docs.start["uid"],)
+    assert docs.stop["exit_status"] == "success"
+    assert RE.state == "idle"
+
+
+def test_halt_from_paused_skips_cleanup_but_stops_moved_devices(RE, docs):
+    cleanup = []
+    mover = Recorder("mover")
+    with pytest.raises(RunEngineInterrupted):
+        RE(paused_plan(cleanup, mover=mover))
+    stops_at_pause = mover.count("stop")
+    RE.halt()
+    assert cleanup == []
+    assert mover.count("stop") == stops_at_pause + 1
+    assert docs.stop["exit_status"] == "abort"
+    assert RE.state == "idle"
+    assert_runs_closed(docs)
+
+
+def test_abort_without_reason_gives_an_empty_reason(RE, docs):
+    with pytest.raises(RunEngineInterrupted):
+        RE(paused_plan([]))
+    RE.abort()
+    assert docs.stop["exit_status"] == "abort"
+    assert docs.stop["reason"] == ""
+
+
+def test_abort_from_paused_with_run_wrapper_passes_the_reason(RE, docs):
+    def plan():
+        yield Msg("checkpoint")
+        yield Msg("pause")
+
+    with pytest.raises(RunEngineInterrupted):
+        RE(run_wrapper(plan()))
+    RE.abort("operator said so")
+    assert docs.stop["exit_status"] == "abort"
+    assert docs.stop["reason"] == "operator said so"
+    assert_runs_closed(docs)
+
+
+def test_abort_with_call_returns_result_reports_it(docs):
+    RE = RunEngine(call_returns_result=True)
+    RE.subscribe(docs)
+    with pytest.raises(RunEngineInterrupted):
+        RE(paused_plan([]))
+    result = RE.abort("why not")
+    assert isinstance(result, RunEngineResult)
+    assert (result.exit_status, result.interrupted, result.reason) == ("abort", True, "why not")
+
+
+def test_engine_is_usable_after_abort_stop_and_halt(RE, docs):
+    for end in (RE.abort, RE.stop, RE.halt):
+        with pytest.raises(RunEngineInterrupted):
+            RE(paused_plan([]))
+        end()
+        assert RE.state == "idle"
+    RE(count([det]))
+    assert docs.stops[-1]["exit_status"] == "success"
+    assert_runs_closed(docs)
+
+
+def test_second_abort_after_the_plan_ended_is_a_transition_error(RE):
+    with pytest.raises(RunEngineInterrupted):
+        RE(paused_plan([]))
+    RE.abort()
+    with pytest.raises(TransitionError, match="'idle'"):
+        RE.abort()
+
+
+# -- from another thread while running ------------------------------------------------
+
+
+def test_abort_from_another_thread_interrupts_the_blocked_call(RE, docs):
+    cleanup = []
+    RE.msg_hook = on_message("sleep", lambda: RE.abort("lights out"))
+    with pytest.raises(RunEngineInterrupted) as info:
+        RE(long_plan(cleanup))
+    assert "aborted" in str(info.value) and "lights out" in str(info.value)
+    assert cleanup == ["cleanup started", "cleanup finished"]
+    assert docs.stop["exit_status"] == "abort"
+    assert docs.stop["reason"] == "lights out"
+    assert RE.state == "idle"
+
+
+def test_stop_from_another_thread_runs_cleanup_and_succeeds(RE, docs):
+    cleanup = []
+    RE.msg_hook = on_message("sleep", RE.stop)
+    with pytest.raises(RunEngineInterrupted, match="stopped"):
+        RE(long_plan(cleanup))
+    assert cleanup == ["cleanup started", "cleanup finished"]
+    assert docs.stop["exit_status"] == "success"
+
+
+def test_halt_from_another_thread_skips_cleanup_and_stops_the_move(RE, docs):
+    cleanup = []
+    mover = PendingMover("axis")
+    RE.msg_hook = on_message("wait", RE.halt)
+    t0 = time.monotonic()
+    with pytest.raises(RunEngineInterrupted, match="halted"):
+        RE(long_plan(cleanup, mover=mover))
+    assert time.monotonic() - t0 < 5
+    assert cleanup == []
+    assert mover.stops >= 1
+    assert docs.stop["exit_status"] == "abort"
+    assert RE.state == "idle"
+
+
+def test_abort_while_a_slow_motor_moves_stops_it(RE, docs):
+    cleanup = []
+    slow = SimMotor("slow_abort", delay=10)
+    RE.msg_hook = on_message("wait", lambda: RE.abort("stuck"))
+    with pytest.raises(RunEngineInterrupted):
+        RE(long_plan(cleanup, mover=slow))
+    assert slow.position < 10
+    assert cleanup == ["cleanup started", "cleanup finished"]
+    assert docs.stop["reason"] == "stuck"
+
+
+def test_abort_returns_at_once_in_the_requesting_thread(RE, docs):
+    cleanup = []
+    bg = Background(RE, long_plan(cleanup))
+    wait_for_state(RE, "running")
+    time.sleep(0.01)
+    RE.abort("from here")
+    bg.join()
+    assert isinstance(bg.exception, RunEngineInterrupted)
+    assert docs.stop["reason"] == "from here"
+
+
+@pytest.mark.parametrize("end", ["abort", "stop", "halt"])
+def test_every_open_run_gets_its_stop_document(RE, docs, end):
+    RE.msg_hook = on_message("sleep", getattr(RE, end))
+    with pytest.raises(RunEngineInterrupted):
+        RE(long_plan([], runs=("a", "b", "c")))
+    assert len(docs.starts) == 3
+    assert_runs_closed(docs)
+    expected = "success" if end == "stop" else "abort"
+    assert {s["exit_status"] for s in docs.stops} == {expected}
+    validate_all(docs)
+
+
+def test_halt_during_a_hanging_cleanup_ends_the_plan(RE, docs):
+    def body():
+        yield Msg("open_run")
+        yield Msg("checkpoint")
+        yield Msg("pause")
+
+    def final():
+        yield Msg("sleep", None, 30)
+
+    with pytest.raises(RunEngineInterrupted):
+        RE(finalize_wrapper(body(), final))
+
+    def halt_when_aborting():
+        wait_for_state(RE, "aborting")
+        time.sleep(0.01)
+        RE.halt()
+
+    helper = Background(halt_when_aborting)
+    t0 = time.monotonic()
+    RE.abort("first try")
+    helper.join()
+    assert helper.exception is None
+    assert time.monotonic() - t0 < 5
+    assert RE.state == "idle"
+    assert docs.stop["exit_status"] == "abort"
+
+
+def test_halt_calls_stop_on_moved_devices_only(RE):
+    moved = Recorder("moved")
+    read_only = Recorder("read_only")
+    with pytest.raises(RunEngineInterrupted):
+        RE([Msg("set", moved, 1), Msg("read", read_only), Msg("checkpoint"), Msg("pause")])
+    moved_stops = moved.count("stop")
+    RE.halt()
+    assert moved.count("stop") == moved_stops + 1
+    assert read_only.count("stop") == 0
+
+
+def test_stop_at_the_end_of_a_plan_calls_stop_on_moved_devices(RE):
+    moved = Recorder("moved")
+    RE([Msg("set", moved, 1)])
+    assert moved.count("stop") == 1
+
+
+def test_plan_finally_runs_on_abort(RE):
+    ran = []
+
+    def plan():
+        try:
+            yield Msg("checkpoint")
+            yield Msg("pause")
+        finally:
+            ran.append("finally")
+
+    with pytest.raises(RunEngineInterrupted):
+        RE(plan())
+    RE.abort()
+    assert ran == ["finally"]
+
+
+def test_abort_while_pausing_is_accepted(RE, docs):
+    cleanup = []
+    # aborted before the pause is reached: the plan ends without pausing
+    released = threading.Event()
+
+    def plan():
+        yield Msg("open_run")
+        yield Msg("checkpoint")
+        yield Msg("wait_for", None, [lambda: RE.loop.run_in_executor(None, released.wait, 5)])
+        yield Msg("close_run")
+
+    bg = Background(RE, finalize_wrapper(plan(), lambda: iter([Msg("null")])))
+    wait_for_state(RE, "running")
+    RE.request_pause(defer=True)
+    RE.abort("changed my mind")
+    released.set()
+    bg.join()
+    assert isinstance(bg.exception, RunEngineInterrupted)
+    assert docs.stop["exit_status"] == "abort"
+    assert cleanup == []
