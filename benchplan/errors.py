@@ -21,6 +21,7 @@ The hierarchy::
      +-- BenchplanError            the root of benchplan's own errors
           +-- InvalidMessage       the plan yielded something that is not a message
           +-- ControlError         a control endpoint cannot be reached or used
+          +-- RampFail             ramp_plan's ramp outlasted its timeout
           +-- ResourceInUse        another process (or role) holds an instrument
           +-- InstrumentError      an instrument reported or caused an error
                +-- InstrumentTimeout          no answer within the timeout
@@ -45,6 +46,7 @@ __all__ = [
     "InvalidMessage",
     "NoReplayAllowed",
     "PlanHalt",
+    "RampFail",
     "RequestAbort",
     "RequestStop",
     "ResourceInUse",
@@ -137,6 +139,10 @@ class ControlError(BenchplanError):
     when an endpoint id is unknown, its process is gone, or the endpoint refuses the
     connection (another user's endpoint). The message says which and what to do.
     """
+
+
+class RampFail(BenchplanError, RuntimeError):
+    """Raised into ``ramp_plan`` when its ramp is not done within the plan's timeout."""
 
 
 class ResourceInUse(BenchplanError):

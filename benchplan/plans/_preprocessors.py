@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from benchplan._report import report
 from benchplan.engine import Msg
 from benchplan.errors import RequestAbort, RequestStop
 
@@ -339,10 +339,6 @@ def configure_count_time_wrapper(plan: Iterable[Any], time: float | None) -> Msg
     return (yield from finalize_wrapper(plan_mutator(plan, set_first), restore))
 
 
-def _report(line: str) -> None:
-    sys.stdout.write(line + "\n")
-
-
 def print_summary_wrapper(plan: Iterable[Any]) -> MsgGenerator:
     """Print what a plan does (runs, moves, readings) as its messages go by.
 
@@ -355,17 +351,17 @@ def print_summary_wrapper(plan: Iterable[Any]) -> MsgGenerator:
     def spy(msg: Any) -> Any:
         command = msg.command
         if command == "open_run":
-            _report(f"{' Open Run ':=^80}")
+            report(f"{' Open Run ':=^80}")
         elif command == "close_run":
-            _report(f"{' Close Run ':=^80}")
+            report(f"{' Close Run ':=^80}")
         elif command == "set":
-            _report(f"{msg.obj.name} -> {msg.args[0]}")
+            report(f"{msg.obj.name} -> {msg.args[0]}")
         elif command == "create":
             reads.clear()
         elif command == "read":
             reads.append(msg.obj.name)
         elif command == "save":
-            _report(f"  Read {reads}")
+            report(f"  Read {reads}")
         return msg
 
     return (yield from msg_mutator(plan, spy))

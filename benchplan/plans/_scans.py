@@ -47,6 +47,12 @@ def start_md(defaults: Mapping[str, Any], md: Mapping[str, Any] | None,
     return merged
 
 
+def md_value(value: Any) -> Any:
+    """Return ``value`` fit for a start document: numpy arrays become lists."""
+    tolist = getattr(value, "tolist", None)
+    return tolist() if callable(tolist) else value
+
+
 def check_num(num: Any, plan_name: str) -> int:
     """Return ``num`` as an int, or raise ValueError if it is not a whole number >= 1."""
     if isinstance(num, bool) or not isinstance(num, numbers.Real) or not float(num).is_integer() or num < 1:
@@ -304,7 +310,7 @@ def list_scan(detectors: Sequence[Any], *args: Any, per_step: PerStep | None = N
             "make the lists equally long (or use list_grid_scan for every combination)."
         )
     motors = [motor for motor, _ in chunks]
-    md_args = [item for motor, positions in pairs(args, 2) for item in (repr(motor), positions)]
+    md_args = [item for motor, positions in pairs(args, 2) for item in (repr(motor), md_value(positions))]
     length = len(chunks[0][1])
     default_dims = dimension_hints(motors, combined=True)
     _md = start_md({

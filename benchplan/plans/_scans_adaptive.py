@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from benchplan.engine import Msg
+from benchplan.errors import RampFail
 
 from ._preprocessors import monitor_during_wrapper, run_wrapper, stage_wrapper
 from ._scans import relative, start_md
@@ -17,10 +18,6 @@ from ._stubs_control import close_run, open_run, sleep
 from ._utils import MsgGenerator, check_detectors, dimension_hints, ensure_generator, separate_devices, short_uid
 
 __all__ = ["adaptive_scan", "fly", "ramp_plan", "rel_adaptive_scan"]
-
-
-class RampFail(RuntimeError):
-    """Raised into :func:`ramp_plan` when the ramp does not finish within its timeout."""
 
 
 def adaptive_scan(detectors: Sequence[Any], target_field: str, motor: Any, start: float, stop: float,

@@ -12,7 +12,7 @@ from ._patterns import (
     outer_list_product,
     outer_product,
 )
-from ._scans import PATTERNS_MODULE, PerStep, _list_args, check_num, relative, scan_nd, start_md
+from ._scans import PATTERNS_MODULE, PerStep, _list_args, check_num, md_value, relative, scan_nd, start_md
 from ._utils import MsgGenerator, check_detectors, dimension_hints, pairs
 
 __all__ = ["grid_scan", "list_grid_scan", "rel_grid_scan", "rel_list_grid_scan"]
@@ -158,7 +158,7 @@ def list_grid_scan(detectors: Sequence[Any], *args: Any, snake_axes: Any = False
     if empty:
         raise ValueError(f"list_grid_scan: no positions given for {empty}; give at least one each.")
     motors = [motor for motor, _ in chunks]
-    md_args = [item for motor, positions in pairs(args, 2) for item in (repr(motor), positions)]
+    md_args = [item for motor, positions in pairs(args, 2) for item in (repr(motor), md_value(positions))]
     _md = start_md({
         "shape": tuple(len(positions) for _, positions in chunks),
         "extents": tuple([min(positions), max(positions)] for _, positions in chunks),

@@ -142,6 +142,12 @@ class SuspenderBase:
         clock: Optional[Clock] = None,
     ) -> None:
         cls = type(self).__name__
+        if type(self)._should_suspend is SuspenderBase._should_suspend:
+            raise TypeError(
+                f"Cannot make a {cls}: it does not define _should_suspend(value) and "
+                "_should_resume(value). Subclass SuspenderBase and define them, or use a "
+                "ready-made suspender such as SuspendCeil or SuspendBoolHigh."
+            )
         if not callable(getattr(signal, "subscribe", None)):
             raise TypeError(
                 f"Cannot make {cls} on {signal!r}: it has no subscribe() method. Give a "
@@ -179,10 +185,12 @@ class SuspenderBase:
 
     # -- what subclasses define ---------------------------------------------------------
     def _should_suspend(self, value: Any) -> bool:
-        raise NotImplementedError(f"{type(self).__name__} must define _should_suspend(value)")
+        """True if ``value`` is bad: the plan must be suspended."""
+        raise NotImplementedError
 
     def _should_resume(self, value: Any) -> bool:
-        raise NotImplementedError(f"{type(self).__name__} must define _should_resume(value)")
+        """True if ``value`` is good enough to resume (after the ``sleep``)."""
+        raise NotImplementedError
 
     def _explain(self, value: Any) -> str:
         return f"{signal_name(self._signal)} = {format_value(value)}"
@@ -344,10 +352,17 @@ class SuspenderBase:
                 bad = True
             if bad:
                 self._trip(RE, value)
-            elif self._state == _TRIPPED and self._should_resume(value):
+            elif self._state == _TRIPPED and self._resumes(value):
                 notice = self._settle(RE)
         if notice:
             report(notice)
+
+    def _resumes(self, value: Any) -> bool:
+        try:
+            return bool(self._should_resume(value))
+        except Exception:
+            logger.exception("%s could not judge %r; not resuming on it", self, value)
+            return False
 
     def _trip(self, RE: Any, value: Any) -> None:
         self._generation += 1  # a sleep that was running no longer counts

@@ -166,3 +166,38 @@ def test_trigger_and_read_in_custom_plan_returns_readings(RE, docs):
 
     RE(plan())
     assert set(readings[0]) == {"det", "motor", "motor_setpoint"}
+
+
+def test_count_resumes_after_deferred_pause_without_losing_or_repeating_events(RE, docs):
+    from benchplan import RunEngineInterrupted
+    from benchplan.plans.stubs import deferred_pause, one_shot
+
+    shots = []
+
+    def per_shot(detectors):
+        yield from one_shot(detectors)
+        shots.append(1)
+        if len(shots) == 2:
+            yield from deferred_pause()
+
+    with pytest.raises(RunEngineInterrupted):
+        RE(count([det], 4, per_shot=per_shot))
+    assert RE.state == "paused"
+    RE.resume()
+    assert [e["seq_num"] for e in events(docs)] == [1, 2, 3, 4]
+    assert only(docs, "stop")["exit_status"] == "success"
+
+
+def test_breakpoint_stub_is_accepted_by_engine(RE, monkeypatch):
+    from benchplan.plans.stubs import breakpoint, null
+
+    monkeypatch.setenv("BENCHPLAN_BREAKPOINTS", "off")
+    seen = []
+    RE.msg_hook = seen.append
+
+    def plan():
+        yield from breakpoint("check wiring", timeout=1)
+        yield from null()
+
+    RE(plan())
+    assert [m.command for m in seen] == ["checkpoint", "breakpoint", "null"]

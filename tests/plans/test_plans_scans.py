@@ -219,3 +219,45 @@ def test_bad_arguments_raise_value_error_saying_what_to_do(make, text):
 def test_detectors_not_a_list_raises_type_error():
     with pytest.raises(TypeError, match=r"count: 'detectors' must be a list or tuple .* \[det\]"):
         list(op.count(det))
+
+
+class NeverDone:
+    done = False
+
+
+def test_ramp_plan_fails_run_when_ramp_outlasts_timeout():
+    def go():
+        yield from []
+        return NeverDone()
+
+    engine = FakeEngine()
+    with pytest.raises(RuntimeError, match="did not finish within the timeout of 0 s"):
+        engine.run(op.ramp_plan(go(), det, lambda: trigger_and_read([det]), timeout=0))
+    assert commands(engine.msgs)[-2:] == ["unmonitor", "close_run"]
+    assert engine.msgs[-1].kwargs["exit_status"] == "fail"
+
+
+def test_ramp_plan_takes_points_until_ramp_is_done():
+    class DoneAfterTwoChecks:
+        checks = 0
+
+        @property
+        def done(self):
+            self.checks += 1
+            return self.checks > 2
+
+    def go():
+        yield from []
+        return DoneAfterTwoChecks()
+
+    msgs = run_plan(op.ramp_plan(go(), det, lambda: trigger_and_read([det])))
+    assert commands(msgs).count("save") == 4  # before, two during, after
+    assert commands(msgs)[:2] == ["open_run", "monitor"]
+
+
+def test_list_scan_records_numpy_positions_as_lists_in_start_document():
+    import numpy as np
+
+    md = start_md(run_plan(op.list_scan([det], motor, np.array([1.0, 2.0]))))
+    assert md["plan_args"]["args"][1] == [1.0, 2.0]
+    assert type(md["plan_args"]["args"][1]) is list

@@ -37,10 +37,6 @@ __all__ = [
 S = TypeVar("S", bound=SignalR[Any])
 
 
-def _number_text(value: float) -> float:
-    return value
-
-
 class ScpiSignalSpec(Generic[S]):
     """The declaration of one SCPI signal; see the ``scpi_*`` factories.
 
@@ -54,7 +50,7 @@ class ScpiSignalSpec(Generic[S]):
         get_cmd: str | None,
         set_cmd: str | None,
         parse: Callable[[str], Any],
-        to_text: Callable[[Any], object] = _number_text,
+        to_text: Callable[[Any], object] | None = None,
         validator: Validator | None = None,
         dtype: str = "number",
         shape: list[int] | None = None,

@@ -73,7 +73,7 @@ class Keithley2281SBattery(ScpiInstrument):
     model = "2281S"
 
     model_recall = scpi_setting(":BATT:MOD:RCL {}", one_of(*BATTERY_MODELS))
-    method = scpi_choice(":BATT:SIM:METH?", ":BATT:SIM:METH {}", one_of("DYN", "STAT"))
+    method = scpi_choice(":BATT:SIM:METH?", ":BATT:SIM:METH {}", one_of("DYNAMIC", "STATIC"))
     soc = scpi_control(":BATT:SIM:SOC?", ":BATT:SIM:SOC {:g}",
                        validator=in_range(0, 100, units="%"), units="%")
     capacity_limit = scpi_control(":BATT:SIM:CAP:LIM?", ":BATT:SIM:CAP:LIM {:g}",

@@ -47,8 +47,9 @@ class ScpiBackend(Generic[T]):
         where ``text = to_text(value)``; None for a read-only signal.
     parse : callable
         Turns the reply into the value.
-    to_text : callable
-        Turns a (validated) value into what goes into ``set_cmd``.
+    to_text : callable, optional
+        Turns a (validated) value into what goes into ``set_cmd``; by default
+        the value itself, so ``{:g}`` formats numbers.
     validator : callable, optional
         Returns the value to write or raises ``ValueError``; runs before any I/O.
     dtype : str
@@ -82,7 +83,7 @@ class ScpiBackend(Generic[T]):
         get_cmd: str | None,
         set_cmd: str | None,
         parse: Callable[[str], T],
-        to_text: Callable[[T], object] = str,
+        to_text: Callable[[T], object] | None = None,
         validator: Callable[[Any], T] | None = None,
         dtype: str = "number",
         shape: list[int] | None = None,
@@ -102,7 +103,7 @@ class ScpiBackend(Generic[T]):
         self.get_cmd = get_cmd
         self.set_cmd = set_cmd
         self._parse = parse
-        self._to_text = to_text
+        self._to_text = to_text or _same
         self._validator = validator
         self.poll_rate = poll_rate
         self._last_written: tuple[Any, float] = (initial, 0.0)
@@ -218,6 +219,10 @@ class ScpiBackend(Generic[T]):
 
 
 _UNSET = object()
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _changed(old: Any, new: Any) -> bool:

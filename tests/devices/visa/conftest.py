@@ -18,7 +18,8 @@ class ScpiTestServer:
     replies; records every line; can be told to stop answering (``hang``).
 
     A query it does not know gets no reply and queues ``-113``, like a real
-    instrument; ``BAD ...`` commands queue ``-222``.
+    instrument; ``BAD ...`` commands queue ``-222``. ``SLOW?`` answers ``late``
+    only once ``release_slow`` is set; ``DROP`` closes the connection.
     """
 
     idn = "BENCHPLAN,TESTSERVER,0,1.0"
@@ -28,13 +29,22 @@ class ScpiTestServer:
         self.errors: list[str] = []
         self.received: list[str] = []
         self.hang = False
+        self.release_slow = threading.Event()
+        self.connections = 0
         self.lock = threading.Lock()
         server = self
 
         class Handler(socketserver.StreamRequestHandler):
             def handle(self) -> None:
+                with server.lock:
+                    server.connections += 1
                 for raw in self.rfile:
-                    reply = server.answer(raw.decode().strip())
+                    line = raw.decode().strip()
+                    if line == "DROP":
+                        return
+                    if line == "SLOW?":
+                        server.release_slow.wait(30)
+                    reply = server.answer(line)
                     if reply is not None:
                         self.wfile.write(reply.encode() + b"\n")
 
@@ -43,7 +53,9 @@ class ScpiTestServer:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.address = f"TCPIP0::127.0.0.1::{self.port}::SOCKET"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
         self._thread.start()
 
     def answer(self, line: str) -> str | None:
@@ -59,6 +71,8 @@ class ScpiTestServer:
                 return self.errors.pop(0) if self.errors else '+0,"No error"'
             if line == "*OPC?":
                 return "1"
+            if line == "SLOW?":
+                return "late"
             if line in self.replies:
                 return self.replies[line]
             if line.startswith("BAD"):
