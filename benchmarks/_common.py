@@ -129,6 +129,8 @@ class Figure:
     ``target`` is ``(text, limit)``: the row passes when ``ours <= limit``, or,
     when ``on_ratio`` is true, when ``ours / bluesky <= limit``. A row whose
     check is not a limit (memory that must stay flat) sets ``passed`` itself.
+    ``reference`` names what the ``bluesky`` column holds when it is not
+    bluesky (raw pyvisa-py, say); the table then heads the column ``reference``.
     """
 
     name: str
@@ -140,11 +142,12 @@ class Figure:
     passed: Optional[bool] = None
     note: str = ""
     script: str = ""
+    reference: str = "bluesky"
 
     @property
     def ratio(self) -> Optional[float]:
-        """ours / bluesky (below 1: we are faster)."""
-        if self.ours is None or not self.bluesky:
+        """ours / bluesky (below 1: we are faster); None unless both are positive."""
+        if self.ours is None or self.bluesky is None or self.ours <= 0 or self.bluesky <= 0:
             return None
         return self.ours / self.bluesky
 
@@ -183,7 +186,9 @@ def _ratio_text(fig: Figure) -> str:
 
 def format_table(figures: list[Figure], *, with_script: bool = False) -> str:
     """The rows as an aligned text table."""
-    head = ["benchmark", "unit", "ours", "bluesky", "ours/bs", "target", "result"]
+    mixed = any(f.reference != "bluesky" for f in figures)
+    ref, ratio = ("reference", "ours/ref") if mixed else ("bluesky", "ours/bs")
+    head = ["benchmark", "unit", "ours", ref, ratio, "target", "result"]
     if with_script:
         head.insert(0, "script")
     rows = []
@@ -196,7 +201,7 @@ def format_table(figures: list[Figure], *, with_script: bool = False) -> str:
             row.insert(0, fig.script)
         rows.append(row)
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
-    numeric = {"ours", "bluesky", "ours/bs"}
+    numeric = {"ours", "bluesky", "ours/bs", "reference", "ours/ref"}
     lines = []
     for row in [head] + rows:
         cells = [
@@ -205,7 +210,13 @@ def format_table(figures: list[Figure], *, with_script: bool = False) -> str:
         ]
         lines.append("  ".join(cells).rstrip())
     lines.insert(1, "  ".join("-" * w for w in widths))
-    notes = [f"  [{i}] {f.name}: {f.note}" for i, f in enumerate(figures, 1) if f.note]
+    notes = []
+    for i, fig in enumerate(figures, 1):
+        text = fig.note
+        if mixed and fig.reference != "bluesky" and fig.bluesky is not None:
+            text = f"reference: {fig.reference}" + (f"; {text}" if text else "")
+        if text:
+            notes.append(f"  [{i}] {fig.name}: {text}")
     if notes:
         lines.append("")
         lines.append("notes:")

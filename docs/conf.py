@@ -48,8 +48,15 @@ numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 
 # -- doctest (``sphinx-build -b doctest docs docs/_build/doctest``) ------------------
+# Only the ``doctest``/``testcode`` directives of these pages are run; the
+# ``>>>`` examples of docstrings are tested with the code, not here.
+doctest_test_doctest_blocks = ""
+# Each page starts as a fresh session would: the shared simulated motors at 0.
 doctest_global_setup = """
-from benchplan import RunEngine
+from benchplan.devices.sim import motor as _m0, motor1 as _m1, motor2 as _m2
+for _m in (_m0, _m1, _m2):
+    _m.set(0.0).wait(5)
+del _m, _m0, _m1, _m2
 """
 
 # -- HTML -------------------------------------------------------------------------

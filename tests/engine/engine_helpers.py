@@ -73,6 +73,18 @@ def wait_for_state(RE: Any, state: str, timeout: float = 5.0) -> None:
     wait_until(lambda: RE.state == state, timeout, f"RE.state == {state!r} (is {RE.state!r})")
 
 
+def reached(RE: Any, command: str) -> threading.Event:
+    """Set RE.msg_hook to one that sets the returned event when ``command`` is first seen."""
+    event = threading.Event()
+
+    def hook(msg: Any) -> None:
+        if msg.command == command:
+            event.set()
+
+    RE.msg_hook = hook
+    return event
+
+
 def on_message(command: str, action: Callable[[], Any], *, nth: int = 1, thread: bool = True):
     """A msg_hook that calls ``action`` when the ``nth`` message ``command`` is seen.
 

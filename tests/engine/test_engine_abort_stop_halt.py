@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import threading
 import time
 
@@ -11,6 +12,7 @@ from benchplan import Msg, RunEngine, RunEngineInterrupted, RunEngineResult, Tra
 from benchplan.devices.sim import SimMotor, det
 from benchplan.plans import count
 from benchplan.plans.preprocessors import finalize_wrapper, run_wrapper
+from benchplan.plans.stubs import trigger_and_read
 
 from engine_helpers import (
     Background,
@@ -18,8 +20,8 @@ from engine_helpers import (
     Recorder,
     assert_runs_closed,
     on_message,
+    reached,
     validate_all,
-    wait_for_state,
 )
 
 
@@ -207,10 +209,10 @@ def test_abort_while_a_slow_motor_moves_stops_it(RE, docs):
 
 def test_abort_returns_at_once_in_the_requesting_thread(RE, docs):
     cleanup = []
+    sleeping = reached(RE, "sleep")
     bg = Background(RE, long_plan(cleanup))
-    wait_for_state(RE, "running")
-    time.sleep(0.01)
-    RE.abort("from here")
+    assert sleeping.wait(5)
+    assert RE.abort("from here") == (docs.start["uid"],)
     bg.join()
     assert isinstance(bg.exception, RunEngineInterrupted)
     assert docs.stop["reason"] == "from here"
@@ -240,16 +242,9 @@ def test_halt_during_a_hanging_cleanup_ends_the_plan(RE, docs):
     with pytest.raises(RunEngineInterrupted):
         RE(finalize_wrapper(body(), final))
 
-    def halt_when_aborting():
-        wait_for_state(RE, "aborting")
-        time.sleep(0.01)
-        RE.halt()
-
-    helper = Background(halt_when_aborting)
+    RE.msg_hook = on_message("sleep", RE.halt)  # the cleanup's sleep
     t0 = time.monotonic()
     RE.abort("first try")
-    helper.join()
-    assert helper.exception is None
     assert time.monotonic() - t0 < 5
     assert RE.state == "idle"
     assert docs.stop["exit_status"] == "abort"
@@ -288,23 +283,101 @@ def test_plan_finally_runs_on_abort(RE):
     assert ran == ["finally"]
 
 
-def test_abort_while_pausing_is_accepted(RE, docs):
-    cleanup = []
-    # aborted before the pause is reached: the plan ends without pausing
+def test_abort_overrides_a_pending_deferred_pause(RE, docs):
     released = threading.Event()
+    cleanup = []
 
     def plan():
         yield Msg("open_run")
         yield Msg("checkpoint")
         yield Msg("wait_for", None, [lambda: RE.loop.run_in_executor(None, released.wait, 5)])
+        yield Msg("checkpoint")
         yield Msg("close_run")
 
-    bg = Background(RE, finalize_wrapper(plan(), lambda: iter([Msg("null")])))
-    wait_for_state(RE, "running")
+    def final():
+        cleanup.append("ran")
+        yield Msg("null")
+
+    waiting = reached(RE, "wait_for")
+    bg = Background(RE, finalize_wrapper(plan(), final))
+    assert waiting.wait(5)
     RE.request_pause(defer=True)
     RE.abort("changed my mind")
     released.set()
     bg.join()
     assert isinstance(bg.exception, RunEngineInterrupted)
+    assert "aborted" in str(bg.exception)
+    assert cleanup == ["ran"]
     assert docs.stop["exit_status"] == "abort"
-    assert cleanup == []
+    assert RE.state == "idle"
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: a pause inside a bundle drops it at once, "
+                   "so the plan's own 'drop' on abort/stop raises IllegalMessageSequence and "
+                   "the run ends 'fail'")
+@pytest.mark.parametrize("end, status", [("abort", "abort"), ("stop", "success")])
+def test_abort_after_a_pause_inside_a_bundle(RE, docs, end, status):
+    cleanup = []
+    other = Recorder("other")
+
+    reads = []
+
+    def hook(msg):
+        if msg.command == "read":
+            reads.append(msg.obj)
+            if len(reads) == 1:
+                RE.request_pause()  # acted on at the second read, inside the bundle
+
+    RE.msg_hook = hook
+
+    def body():
+        yield Msg("open_run")
+        yield Msg("checkpoint")
+        yield from trigger_and_read([det, other])
+        yield Msg("close_run")
+
+    def final():
+        cleanup.append("ran")
+        yield Msg("null")
+
+    with pytest.raises(RunEngineInterrupted):
+        RE(finalize_wrapper(body(), final))
+    RE.msg_hook = None
+    getattr(RE, end)()
+    assert cleanup == ["ran"]
+    assert docs.stop["exit_status"] == status
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: a suspension inside a bundle drops it at "
+                   "once, so the plan's own 'drop' on abort raises IllegalMessageSequence")
+def test_abort_during_a_suspension_inside_a_bundle(RE, docs):
+    other = Recorder("other")
+    released: concurrent.futures.Future = concurrent.futures.Future()
+    reads = []
+
+    def hook(msg):
+        if msg.command == "read":
+            reads.append(msg.obj)
+            if len(reads) == 1:
+                RE.request_suspend(released, justification="test trip")
+
+    RE.msg_hook = hook
+    suspended = threading.Event()
+    RE.state_hook = lambda new, old: suspended.set() if new == "suspending" else None
+
+    def body():
+        yield Msg("open_run")
+        yield Msg("checkpoint")
+        yield from trigger_and_read([det, other])
+        yield Msg("close_run")
+
+    def abort_when_suspended():
+        assert suspended.wait(5)
+        RE.abort("gave up waiting")
+
+    helper = Background(abort_when_suspended)
+    with pytest.raises(RunEngineInterrupted):
+        RE(body())
+    helper.join()
+    assert docs.stop["exit_status"] == "abort"
+    assert docs.stop["reason"] == "gave up waiting"

@@ -14,6 +14,7 @@ from benchplan import (
     Msg,
     RunEngine,
 )
+from benchplan.devices import soft_signal_rw
 from benchplan.devices.sim import det
 from benchplan.plans import count
 from benchplan.plans.stubs import trigger_and_read
@@ -338,3 +339,80 @@ def test_non_string_metadata_key_is_refused():
     RE = RunEngine(md={1: "x"})
     with pytest.raises(ValueError, match="Metadata keys must be strings"):
         RE(count([det]))
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: a callback raising on a monitor event is "
+                   "only logged by asyncio; the run ends 'success'")
+def test_failing_callback_on_a_monitor_event_fails_the_run(RE, docs):
+    sig = soft_signal_rw(float, 0.0, name="temp")
+
+    def bad_callback(name, doc):
+        if name == "event":
+            raise RuntimeError("monitor callback broke")
+
+    def plan():
+        yield Msg("open_run")
+        yield Msg("monitor", sig, name="temp_monitor")
+        yield Msg("sleep", None, 0.02)
+        yield Msg("null")
+        yield Msg("unmonitor", sig)
+        yield Msg("close_run")
+
+    with pytest.raises(RuntimeError, match="monitor callback broke"):
+        RE(plan(), bad_callback)
+    assert docs.stop["exit_status"] == "fail"
+
+
+def test_subscribe_to_an_unknown_document_name_lists_the_names(RE):
+    with pytest.raises(ValueError) as info:
+        RE.subscribe(lambda name, doc: None, "evnt")
+    assert "'evnt'" in str(info.value) and "descriptor" in str(info.value)
+
+
+def test_subscribe_a_non_callable_is_refused(RE):
+    with pytest.raises(TypeError, match="Cannot subscribe 5: it is not callable"):
+        RE.subscribe(5)
+
+
+def test_unsubscribe_stops_the_documents(RE):
+    got = []
+    token = RE.subscribe(lambda name, doc: got.append(name))
+    RE([Msg("open_run"), Msg("close_run")])
+    RE.unsubscribe(token)
+    RE([Msg("open_run"), Msg("close_run")])
+    assert got == ["start", "stop"]
+
+
+def test_status_from_a_device_returning_a_non_status_is_an_error(RE):
+    class Bad:
+        name = "bad"
+
+        def set(self, value):
+            return 5
+
+    caught = []
+
+    def plan():
+        try:
+            yield Msg("set", Bad(), 1)
+        except TypeError as exc:
+            caught.append(str(exc))
+
+    RE(plan())
+    assert "'bad' returned int where a status was expected" in caught[0]
+
+
+def test_wait_for_a_failing_future_throws_its_error_into_the_plan(RE):
+    caught = []
+
+    async def broken():
+        raise ValueError("the future failed")
+
+    def plan():
+        try:
+            yield Msg("wait_for", None, [broken])
+        except ValueError as exc:
+            caught.append(str(exc))
+
+    RE(plan())
+    assert caught == ["the future failed"]

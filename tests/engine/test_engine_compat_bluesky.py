@@ -3,6 +3,8 @@ plans, and the same data as bluesky's own RunEngine gives."""
 
 from __future__ import annotations
 
+import threading
+
 import bluesky
 import bluesky.plan_stubs as bps
 import bluesky.plans as bp
@@ -22,7 +24,7 @@ from benchplan.callbacks import DocumentCollector
 from benchplan.devices import sim
 from benchplan.plans import stubs as our_stubs
 
-from engine_helpers import assert_runs_closed, seq_nums, validate_all
+from engine_helpers import assert_runs_closed, on_message, seq_nums, validate_all
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +172,58 @@ def test_aborting_a_bluesky_plan_closes_its_run_with_abort(RE, docs):
         RE(bpp.run_wrapper(checkpoint_then_pause()))
     RE.abort("enough")
     assert docs.stop["exit_status"] == "abort"
+
+
+def test_monitor_of_an_ophyd_signal_set_from_another_thread(RE, docs):
+    from ophyd import Signal
+
+    sig = Signal(name="ophyd_temp", value=0.0)
+
+    def plan():
+        yield from bps.open_run()
+        yield from bps.monitor(sig, name="temp")
+        worker = threading.Thread(target=lambda: [sig.put(v) for v in (1.0, 2.0)])
+        worker.start()
+        worker.join()
+        yield from bps.sleep(0.02)
+        yield from bps.unmonitor(sig)
+        yield from bps.close_run()
+
+    RE(plan())
+    # an ophyd Signal never put gives no initial callback: bluesky's engine also sees 1, 2
+    assert docs.data("ophyd_temp", "temp") == [1.0, 2.0]
+    assert seq_nums(docs, "temp") == [1, 2]
+    validate_all(docs)
+
+
+def test_pause_during_an_ophyd_move_and_resume(RE, docs):
+    from ophyd.sim import SynAxis
+
+    axis = SynAxis(name="ophyd_axis", delay=10)
+    RE.msg_hook = on_message("wait", RE.request_pause)
+    with pytest.raises(RunEngineInterrupted):
+        RE(bp.scan([odet], axis, 0, 1, 2))
+    RE.msg_hook = None
+    axis.delay = 0
+    RE.resume()
+    assert docs.data("ophyd_axis") == [0.0, 1.0]
+    assert seq_nums(docs) == [1, 2]
+
+
+def test_failed_ophyd_status_is_thrown_into_the_plan(RE, docs):
+    from ophyd.status import StatusBase
+
+    class Broken:
+        name = "broken"
+        parent = None
+
+        def set(self, value):
+            status = StatusBase()
+            status.set_exception(RuntimeError("ophyd move failed"))
+            return status
+
+    from benchplan import FailedStatus
+
+    with pytest.raises(FailedStatus, match="ophyd move failed"):
+        RE(bpp.run_wrapper(bps.mv(Broken(), 1)))
+    assert docs.stop["exit_status"] == "fail"

@@ -19,8 +19,8 @@ from engine_helpers import (
     Recorder,
     assert_runs_closed,
     on_message,
+    reached,
     validate_all,
-    wait_for_state,
 )
 
 
@@ -272,9 +272,9 @@ def test_request_pause_from_a_thread_while_call_runs_in_another_thread(RE, docs)
         yield Msg("wait_for", None, [lambda: RE.loop.run_in_executor(None, release.wait, 10)])
         yield Msg("close_run")
 
+    waiting = reached(RE, "wait_for")
     bg = Background(RE, plan())
-    wait_for_state(RE, "running")
-    time.sleep(0.01)
+    assert waiting.wait(5)
     RE.request_pause()
     bg.join()
     assert isinstance(bg.exception, RunEngineInterrupted)
@@ -305,3 +305,55 @@ def test_pause_outside_any_run_then_resume(RE):
     assert steps == ["a"]
     RE.resume()
     assert steps == ["a", "b"]
+
+
+def test_pause_from_another_thread_reaches_a_plan_that_never_awaits(RE):
+    looping = threading.Event()
+
+    def endless():
+        while True:
+            yield Msg("checkpoint")
+            yield Msg("null")
+            looping.set()
+
+    bg = Background(lambda: RE(endless()))
+    assert looping.wait(5)
+    RE.request_pause()
+    bg.join()
+    assert isinstance(bg.exception, RunEngineInterrupted)
+    assert RE.state == "paused"
+    RE.halt()
+    assert RE.state == "idle"
+
+
+def test_callback_can_request_a_pause(RE, docs):
+    ctr = Counter()
+
+    def pause_on_second_event(name, doc):
+        if name == "event" and doc["seq_num"] == 2:
+            RE.request_pause()
+
+    with pytest.raises(RunEngineInterrupted):
+        RE(count([ctr], 4), pause_on_second_event)
+    assert seq_nums_of(docs) == [1, 2]
+    RE.resume()
+    assert seq_nums_of(docs) == [1, 2, 3, 4]
+    assert docs.data("ctr") == [1, 2, 3, 4]
+
+
+def test_waiting_hook_gets_none_when_a_pause_interrupts_the_wait(RE):
+    calls = []
+    slow = SimMotor("slow_hook", delay=10)
+    RE.waiting_hook = calls.append
+    RE.msg_hook = on_message("wait", RE.request_pause)
+    with pytest.raises(RunEngineInterrupted):
+        RE([Msg("checkpoint"), Msg("set", slow, 1, group="g"), Msg("wait", None, group="g")])
+    assert len(calls) == 2 and calls[-1] is None
+    RE.msg_hook = None
+    slow.delay = 0
+    RE.resume()
+    assert slow.position == 1
+
+
+def seq_nums_of(collector):
+    return [e["seq_num"] for e in collector.events()]

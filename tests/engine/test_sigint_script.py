@@ -49,9 +49,18 @@ class Child:
         except (pexpect.TIMEOUT, pexpect.EOF) as exc:
             raise AssertionError(
                 f"the child did not print {text!r} within {timeout} s ({type(exc).__name__}); "
-                f"its output so far:\n{self.output + str(self.proc.before)}"
+                f"its output so far, then where its threads are:\n{self.output}"
+                f"{self.proc.before}\n{self.stacks()}"
             ) from None
         self.output += str(self.proc.before) + str(self.proc.after)
+
+    def stacks(self) -> str:
+        """Ask a stuck child for its threads' stacks (it registers faulthandler on SIGUSR1)."""
+        if not self.proc.isalive():
+            return "(the child has exited)"
+        os.kill(self.proc.pid, signal.SIGUSR1)
+        self.proc.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=2)
+        return str(self.proc.before)
 
     def sigint(self) -> None:
         os.kill(self.proc.pid, signal.SIGINT)

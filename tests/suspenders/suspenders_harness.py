@@ -52,23 +52,57 @@ class Bench:
         self.RE.state_hook = self._on_state
         self.docs = DocumentCollector()
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+        self._run: concurrent.futures.Future | None = None
 
     def _on_state(self, new: Any, old: Any) -> None:
         with self._cond:
             self.states.append(str(new))
             self._cond.notify_all()
 
+    def clear_states(self) -> None:
+        with self._cond:
+            self.states.clear()
+
     def start(self, plan: Any) -> concurrent.futures.Future:
         """Run ``RE(plan, docs)`` in a worker thread; return its future."""
-        return self._pool.submit(self.RE, plan, self.docs)
+        return self._submit(self.RE, plan, self.docs)
 
     def resume(self) -> concurrent.futures.Future:
-        return self._pool.submit(self.RE.resume)
+        """Run ``RE.resume()`` in a worker thread; return its future."""
+        return self._submit(self.RE.resume)
+
+    def _submit(self, func: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
+        run = self._pool.submit(func, *args)
+        with self._cond:
+            self._run = run
+        run.add_done_callback(self._on_done)
+        return run
+
+    def _on_done(self, run: concurrent.futures.Future) -> None:
+        with self._cond:
+            self._cond.notify_all()
 
     def wait_for(self, state: str, times: int = 1) -> None:
-        """Wait until the engine has entered ``state`` ``times`` times in all."""
+        """Wait until the engine has entered ``state`` ``times`` times in all.
+
+        Fails at once if the last ``start``/``resume`` call ends first.
+        """
+
+        def reached() -> bool:
+            return self.states.count(state) >= times
+
+        def ended() -> bool:
+            return self._run is not None and self._run.done()
+
         with self._cond:
-            ok = self._cond.wait_for(lambda: self.states.count(state) >= times, WAIT)
+            self._cond.wait_for(lambda: reached() or ended(), WAIT)
+            ok = reached()
+        if not ok and ended():
+            assert self._run is not None
+            raise AssertionError(
+                f"the plan ended ({self._run.exception()!r}) before the RunEngine entered "
+                f"{state!r} {times} time(s); states: {self.states}"
+            )
         assert ok, f"the RunEngine never entered {state!r} {times} time(s); states: {self.states}"
 
     def close(self) -> None:

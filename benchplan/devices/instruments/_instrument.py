@@ -10,7 +10,6 @@ on one address share one session.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import threading
 from typing import Any, ClassVar, Iterator, Mapping
@@ -32,16 +31,22 @@ __all__ = ["ScpiChannel", "ScpiInstrument"]
 logger = logging.getLogger(__name__)
 
 
-@functools.lru_cache(maxsize=None)
+_SPECS: dict[type, tuple[tuple[str, ScpiSignalSpec[Any]], ...]] = {}
+
+
 def _specs(cls: type) -> tuple[tuple[str, ScpiSignalSpec[Any]], ...]:
-    found: dict[str, ScpiSignalSpec[Any]] = {}
-    for klass in reversed(cls.__mro__):
-        for attr, value in vars(klass).items():
-            if isinstance(value, ScpiSignalSpec):
-                found[attr] = value
-            elif attr in found:  # a subclass removed the declaration
-                del found[attr]
-    return tuple(found.items())
+    """The signal declarations of a driver class, base classes first (cached)."""
+    specs = _SPECS.get(cls)
+    if specs is None:
+        found: dict[str, ScpiSignalSpec[Any]] = {}
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                if isinstance(value, ScpiSignalSpec):
+                    found[attr] = value
+                elif attr in found:  # a subclass removed the declaration
+                    del found[attr]
+        specs = _SPECS[cls] = tuple(found.items())
+    return specs
 
 
 def _build_signals(device: Device) -> None:
@@ -84,17 +89,31 @@ class ScpiInstrument(Device):
         Let ``safe_state()`` and interpreter exit switch off outputs this
         driver switched on (default True).
 
-    Class attributes
-    ----------------
-    role, mode : optional
-        An exclusive role and the ``(key, command)`` selecting its mode.
+    Attributes
+    ----------
+    role : str or None
+        Class attribute: an exclusive role on the instrument; drivers of
+        different roles on one address cannot hold it at the same time.
+    mode : (str, str) or None
+        Class attribute: ``(key, command)`` putting the instrument in the
+        role's mode, e.g. ``(':ENTR:FUNC', ':ENTR:FUNC POW')``.
     model : str
-        Expected in the ``*IDN?`` reply (a mismatch is logged).
+        Class attribute: expected in the ``*IDN?`` reply (a mismatch is logged).
     ratings : mapping
-        Limits for :func:`rated` declarations.
-    channels : mapping, optional
-        ``{number: ratings}``: one :attr:`channel_type` device per channel,
-        as attributes ``ch1``, ``ch2``...
+        Class attribute: limits for :func:`rated` declarations.
+    channels : mapping
+        Class attribute: ``{number: ratings}``, one :attr:`channel_type`
+        device per channel, as attributes ``ch1``, ``ch2``...
+    address : str
+        The canonical VISA address.
+
+    Examples
+    --------
+    >>> class Load(ScpiInstrument):
+    ...     current = scpi_control("CURR?", "CURR {:g}", validator=in_range(0, 30), units="A")
+    ...     measured_voltage = scpi_measurement("MEAS:VOLT?", units="V")
+    >>> load = Load("TCPIP0::192.168.1.60::5025::SOCKET", name="load")
+    >>> load.current.set(2.5).wait()
     """
 
     role: ClassVar[str | None] = None
@@ -125,8 +144,9 @@ class ScpiInstrument(Device):
         self.poll_rate = poll_rate
         self.safe_off = safe_off
         self._pool = pool
-        self._options = {"timeout": timeout, "check_errors": check_errors,
-                         "lock_timeout": lock_timeout}
+        self._timeout = timeout
+        self._check_errors = check_errors
+        self._lock_timeout = lock_timeout
         self._transport: Transport | None = None
         self._connect_lock = threading.Lock()
         _build_signals(self)
@@ -134,6 +154,26 @@ class ScpiInstrument(Device):
             assert self.channel_type is not None, "a multi-channel driver names its channel_type"
             for number, ratings in self.channels.items():
                 setattr(self, f"ch{number}", self.channel_type(self, number, ratings))
+
+    @classmethod
+    def shared(cls, address: str, *, name: str, pool: SessionPool | None = None,
+               **options: Any) -> Any:
+        """Return this process's driver of this class for ``address`` and ``name``.
+
+        The first call creates it (no I/O yet); later calls return the same
+        object, with its subscriptions and outputs, until the pool's
+        ``reset()`` drops the cached drivers (the sessions stay open).
+        ``options`` are those of the constructor and apply on creation.
+
+        Examples
+        --------
+        >>> psu = RigolDP832.shared("TCPIP0::192.168.1.20::5555::SOCKET", name="psu")
+        >>> psu is RigolDP832.shared("TCPIP0::192.168.1.20::5555::SOCKET", name="psu")
+        True
+        """
+        the_pool = pool or default_pool()
+        key = (cls, canonical_address(address), name)
+        return the_pool.cached(key, lambda: cls(address, name=name, pool=pool, **options))
 
     # -- connection ------------------------------------------------------------
 
@@ -160,8 +200,9 @@ class ScpiInstrument(Device):
                 pool = self._pool or default_pool()
                 transport = pool.open(
                     self.address, holder=self.name, role=self.role, mode=self.mode,
-                    read_termination=self.read_termination,
-                    write_termination=self.write_termination, **self._options,
+                    check_errors=self._check_errors, lock_timeout=self._lock_timeout,
+                    timeout=self._timeout, read_termination=self.read_termination,
+                    write_termination=self.write_termination,
                 )
                 if self.model and self.model.upper() not in transport.idn.upper():
                     logger.warning(

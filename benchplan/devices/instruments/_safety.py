@@ -52,9 +52,19 @@ class OutputBackend(ScpiBackend[bool]):
         return id(self) in _on
 
     def switch_off(self) -> None:
-        """Switch the output off if benchplan switched it on and ``safe_off`` is set."""
-        if self.safe_off and self.switched_on:
-            self.put(False)
+        """Switch the output off if benchplan switched it on and ``safe_off`` is set.
+
+        When another role has since switched the instrument to its own mode
+        (which switches this role's output off), nothing is sent.
+        """
+        if not (self.safe_off and self.switched_on):
+            return
+        if self.connection().in_other_mode():
+            logger.info("%s was switched off by a mode change", self.source(""))
+            with _on_lock:
+                _on.pop(id(self), None)
+            return
+        self.put(False)
 
 
 def outputs_on() -> list[OutputBackend]:

@@ -61,12 +61,17 @@ def rated(key: str) -> Rated:
 
 
 def _number(value: Any) -> float:
+    kind = type(value)
+    if kind is float or kind is int:  # the usual case, without the ABC checks
+        if value != value:
+            raise ValueError("NaN is not a value an instrument can be set to")
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"expected a number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if math.isnan(value):
+    number = float(value)
+    if math.isnan(number):
         raise ValueError("NaN is not a value an instrument can be set to")
-    return value
+    return number
 
 
 class Validator:

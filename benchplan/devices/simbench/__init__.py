@@ -24,8 +24,8 @@ from ._simbench import DEFAULT_INSTRUMENTS, SimBench
 
 __all__ = [
     "DEFAULT_INSTRUMENTS",
-    "MODELS",
     "Faults",
+    "MODELS",
     "ManualClock",
     "ScpiError",
     "SimBench",

@@ -54,7 +54,9 @@ BUILTIN_MODELS: dict[str, BatteryModel] = {
         2.0,
     ),
     "NIMH1_2": BatteryModel(_table(_NIMH_VOC), _table(_NIMH_RES), 2.0),
-    "NICD1_2": BatteryModel(_table([(0, 1.0), (10, 1.15), (90, 1.25), (100, 1.35)]), _table([(0, 0.06), (100, 0.02)]), 1.0),
+    "NICD1_2": BatteryModel(
+        _table([(0, 1.0), (10, 1.15), (90, 1.25), (100, 1.35)]), _table([(0, 0.06), (100, 0.02)]), 1.0
+    ),
     "LEAD-ACID12": BatteryModel(_table([(0, 11.6), (100, 12.8)]), _table([(0, 0.03), (100, 0.01)]), 7.0),
     "NIMH12": BatteryModel(_table(_NIMH_VOC, 10.0), _table(_NIMH_RES, 10.0), 2.0),
 }

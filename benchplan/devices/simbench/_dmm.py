@@ -37,7 +37,10 @@ _FUNCTIONS: dict[str, tuple[str, tuple[float, ...], str]] = {
     "RES": ("RESistance", (1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8), "resistance"),
     "FRES": ("FRESistance", (1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8), "resistance"),
 }
-_FUNC_NAMES = {"VOLT": "VOLT", "VOLT:DC": "VOLT", "CURR": "CURR", "CURR:DC": "CURR", "RES": "RES", "FRES": "FRES"}
+#: ``FUNC "..."`` names (after VOLTAGE/CURRENT -> VOLT/CURR) -> function.
+_FUNC_NAMES = {
+    "VOLT": "VOLT", "VOLT:DC": "VOLT", "CURR": "CURR", "CURR:DC": "CURR", "RES": "RES", "FRES": "FRES",
+}  # fmt: skip
 
 
 def _num(value: float) -> str:
@@ -215,7 +218,8 @@ class DMM34461A(SimInstrument):
 
     def _function(self, args: Args, sfx: Suffixes) -> None:
         P.count(args, 1)
-        name = _FUNC_NAMES.get(P.string(args[0]).upper().replace("VOLTAGE", "VOLT").replace("CURRENT", "CURR"))
+        text = P.string(args[0]).upper().replace("VOLTAGE", "VOLT").replace("CURRENT", "CURR")
+        name = _FUNC_NAMES.get(text)
         if name is None:
             raise ScpiError(-224, detail=f"no function {args[0]}")
         self.function = name

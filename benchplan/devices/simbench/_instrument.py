@@ -70,6 +70,7 @@ class SimInstrument:
     error_queue_size: ClassVar[int] = 20
     #: Mode-restricted commands push this code and text in the wrong mode.
     mode_error: ClassVar[tuple[int, str]] = (700, "Command not permitted in this mode")
+    _class_tree: ClassVar[CommandTree]
 
     def __init__(self, name: str, bench: Bench, *, serial: str) -> None:
         self.name = name
@@ -170,7 +171,8 @@ class SimInstrument:
                     continue
                 func = cmd.query if query else cmd.write
                 if func is None:
-                    raise ScpiError(-113, detail=f"{cmd.pattern} has no {'query' if query else 'command'} form")
+                    form = "query" if query else "command"
+                    raise ScpiError(-113, detail=f"{cmd.pattern} has no {form} form")
                 if cmd.modes is not None and self.mode not in cmd.modes:
                     raise ScpiError(*self.mode_error, detail=f"{cmd.pattern} in mode {self.mode}")
                 rest = rest.strip()

@@ -65,7 +65,8 @@ class K2281S(SupplyInstrument):
         self.mode = "POW"
         self.voltage_limit = self.specs[0].vmax
         self.continuous = True
-        self.test: dict[str, object] = {"VOLT": 0.0, "END": 0.0, "VFUL": 0.0, "ILIM": 1.0, "EXEC": "STOP"}
+        self.test = {"VOLT": 0.0, "END": 0.0, "VFUL": 0.0, "ILIM": 1.0}
+        self.test_state = "STOP"
         self.test_output = False
         self.battery = BatterySim(self.bench.clock, self.loads[0], self.slots[0])
 
@@ -84,19 +85,29 @@ class K2281S(SupplyInstrument):
             (f"{src}:VOLTage:LIMit[:LEVel]", "voltage_limit", 0.0, 20.0),
         ):
             tree.add(pattern, write=c._setter(attr, lo, hi), query=c._getter(attr), modes=pow_)
-        tree.add(":OUTPut[:STATe]", write=c._output, query=lambda s, a, x: "1" if s.channels[0].output else "0", modes=pow_)
-        tree.add(":OUTPut:PROTection:TRIPped", query=lambda s, a, x: s.channels[0].tripped or "NONE", modes=pow_)
+        tree.add(
+            ":OUTPut[:STATe]",
+            write=c._output,
+            query=lambda s, a, x: "1" if s.channels[0].output else "0",
+            modes=pow_,
+        )
+        tree.add(
+            ":OUTPut:PROTection:TRIPped", query=lambda s, a, x: s.channels[0].tripped or "NONE", modes=pow_
+        )
         tree.add(":OUTPut:PROTection:CLEar", write=lambda s, a, x: s.channels[0].clear(), modes=pow_)
-        tree.add(":INITiate:CONTinuous", write=c._init_cont, query=lambda s, a, x: "1" if s.continuous else "0")
+        tree.add(
+            ":INITiate:CONTinuous", write=c._init_cont, query=lambda s, a, x: "1" if s.continuous else "0"
+        )
         tree.add(":MEASure[:SCALar]:VOLTage[:DC]", query=lambda s, a, x: _num(s.voltage()))
         tree.add(":MEASure[:SCALar]:CURRent[:DC]", query=lambda s, a, x: _num(s.current()))
         tree.add(":MEASure[:SCALar]:CONCurrent[:DC]", query=c._measure_concurrent)
         # battery simulator and battery test
-        tree.add(":BATTery:OUTPut[:STATe]", write=c._batt_output, query=c._batt_output_query, modes=_BATT)
-        tree.add(":BATTery:MODel:RCL", write=c._recall, modes=_BATT)
-        tree.add(":BATTery:MODel#:VOC", write=c._table_writer(0), query=c._table_reader(0), modes=_BATT)
-        tree.add(":BATTery:MODel#:RESistance", write=c._table_writer(1), query=c._table_reader(1), modes=_BATT)
-        tree.add(":BATTery:MODel#:CAPacity", write=c._slot_capacity, query=c._slot_capacity_query, modes=_BATT)
+        batt, mod = _BATT, ":BATTery:MODel"
+        tree.add(":BATTery:OUTPut[:STATe]", write=c._batt_output, query=c._batt_output_query, modes=batt)
+        tree.add(f"{mod}:RCL", write=c._recall, modes=batt)
+        tree.add(f"{mod}#:VOC", write=c._table_writer(0), query=c._table_reader(0), modes=batt)
+        tree.add(f"{mod}#:RESistance", write=c._table_writer(1), query=c._table_reader(1), modes=batt)
+        tree.add(f"{mod}#:CAPacity", write=c._slot_capacity, query=c._slot_capacity_query, modes=batt)
         c._build_simulator(tree)
         for key, pattern, hi in (
             ("VOLT", ":BATTery:TEST:VOLTage", 20.0),
@@ -104,8 +115,13 @@ class K2281S(SupplyInstrument):
             ("VFUL", ":BATTery:TEST:SENSe:AH:VFULl", 20.0),
             ("ILIM", ":BATTery:TEST:SENSe:AH:ILIMit", 6.1),
         ):
-            tree.add(pattern, write=c._test_setter(key, hi), query=lambda s, a, x, k=key: _num(s.test[k]), modes=("TEST",))
-        tree.add(":BATTery:TEST:SENSe:AH:EXECute", write=c._test_exec, query=lambda s, a, x: s.test["EXEC"], modes=("TEST",))
+            tree.add(pattern, write=c._test_setter(key, hi), query=c._test_getter(key), modes=("TEST",))
+        tree.add(
+            ":BATTery:TEST:SENSe:AH:EXECute",
+            write=c._test_exec,
+            query=lambda s, a, x: s.test_state,
+            modes=("TEST",),
+        )
 
     @classmethod
     def _build_simulator(cls, tree: CommandTree) -> None:
@@ -120,14 +136,25 @@ class K2281S(SupplyInstrument):
             ("RESistance:OFFSet", "res_offset", -100.0, 100.0),
             ("CAPacity:LIMit", "capacity", 0.001, 99.0),
         ):
-            tree.add(f"{b}:{word}", write=c._battery_setter(attr, lo, hi), query=c._battery_getter(attr), modes=sim)
-        tree.add(f"{b}:VOC", write=c._set_voc, query=lambda s, a, x: _num(s._battery_now().voc()), modes=sim)
-        tree.add(f"{b}:METHod", write=c._method, query=lambda s, a, x: "DYNAMIC" if s.battery.dynamic else "STATIC", modes=sim)
+            tree.add(
+                f"{b}:{word}", write=c._battery_setter(attr, lo, hi), query=c._battery_getter(attr), modes=sim
+            )
+        tree.add(f"{b}:VOC", write=c._set_voc, query=lambda s, a, x: _num(s.battery_now().voc()), modes=sim)
+        tree.add(
+            f"{b}:METHod",
+            write=c._method,
+            query=lambda s, a, x: "DYNAMIC" if s.battery.dynamic else "STATIC",
+            modes=sim,
+        )
         tree.add(f"{b}:TVOLtage", query=lambda s, a, x: _num(s.battery.terminal()[0]), modes=sim)
         tree.add(f"{b}:CURRent", query=lambda s, a, x: _num(s.battery.terminal()[1]), modes=sim)
-        tree.add(f"{b}:RESistance", query=lambda s, a, x: _num(s._battery_now().resistance()), modes=sim)
+        tree.add(f"{b}:RESistance", query=lambda s, a, x: _num(s.battery_now().resistance()), modes=sim)
         tree.add(f"{b}:CAPacity", query=c._capacity_now, modes=sim)
-        tree.add(":BATTery:STATus", query=lambda s, a, x: "CHARGE" if s.battery.terminal()[1] < 0 else "DISCHARGE", modes=sim)
+        tree.add(
+            ":BATTery:STATus",
+            query=lambda s, a, x: "CHARGE" if s.battery.terminal()[1] < 0 else "DISCHARGE",
+            modes=sim,
+        )
 
     # -- the output node (what MEAS and a DMM see) ----------------------------
 
@@ -140,12 +167,15 @@ class K2281S(SupplyInstrument):
         return 0.0, 0.0
 
     def voltage(self) -> float:
+        """Volts at the output now, in the present mode (0 in TEST mode)."""
         return self._terminal()[0]
 
     def current(self) -> float:
+        """Amps out of the output now, in the present mode (0 in TEST mode)."""
         return self._terminal()[1]
 
     def resistance(self) -> float:
+        """Ohms of the load on the output."""
         return self.loads[0].ohms
 
     def output_node(self, channel: int) -> K2281S:
@@ -155,7 +185,8 @@ class K2281S(SupplyInstrument):
     def update(self) -> None:
         self._terminal()
 
-    def _battery_now(self) -> BatterySim:
+    def battery_now(self) -> BatterySim:
+        """The battery simulator, its SoC brought up to date."""
         self.battery.advance()
         return self.battery
 
@@ -276,27 +307,27 @@ class K2281S(SupplyInstrument):
             value = P.number(args[0], lo, hi, default=lo, what=attr)
             if attr == "capacity" and self.battery.output:
                 raise ScpiError(704, "Not permitted while output is on")
-            self._battery_now()
+            self.battery_now()
             setattr(self.battery, attr, value)
 
         return write
 
     @staticmethod
     def _battery_getter(attr: str) -> Handler:
-        return lambda self, args, sfx: _num(getattr(self._battery_now(), attr))
+        return lambda self, args, sfx: _num(getattr(self.battery_now(), attr))
 
     def _set_voc(self, args: Args, sfx: Suffixes) -> None:
         P.count(args, 1)
-        b = self._battery_now()
+        b = self.battery_now()
         lo, hi = sorted((b.voc_empty, b.voc_full))
         b.set_voc(P.number(args[0], lo, hi, what="Voc"))
 
     def _method(self, args: Args, sfx: Suffixes) -> None:
         P.count(args, 1)
-        self._battery_now().dynamic = P.choice(args[0], ("DYNamic", "STATic")) == "DYN"
+        self.battery_now().dynamic = P.choice(args[0], ("DYNamic", "STATic")) == "DYN"
 
     def _capacity_now(self, args: Args, sfx: Suffixes) -> str:
-        b = self._battery_now()
+        b = self.battery_now()
         return _num(b.capacity * b.soc / 100.0)
 
     @staticmethod
@@ -307,7 +338,11 @@ class K2281S(SupplyInstrument):
 
         return write
 
+    @staticmethod
+    def _test_getter(key: str) -> Handler:
+        return lambda self, args, sfx: _num(self.test[key])
+
     def _test_exec(self, args: Args, sfx: Suffixes) -> None:
         P.count(args, 1)
         word = P.choice(args[0], ("STARt", "STOP", "PAUSe", "CONTinue"))
-        self.test["EXEC"] = {"STAR": "START", "PAUS": "PAUSE", "CONT": "CONTINUE"}.get(word, word)
+        self.test_state = {"STAR": "START", "PAUS": "PAUSE", "CONT": "CONTINUE"}.get(word, word)

@@ -97,7 +97,9 @@ class E36312A(SupplyInstrument):
                 for ch in chans:
                     ch.ocp_on = on
             else:
-                values = [P.number(args[0], *self._limits(ch, attr), what=f"CH{ch.number} {attr}") for ch in chans]
+                values = [
+                    P.number(args[0], *self._limits(ch, attr), what=f"CH{ch.number} {attr}") for ch in chans
+                ]
                 for ch, value in zip(chans, values):
                     setattr(ch, attr, value)
 
@@ -123,7 +125,7 @@ class E36312A(SupplyInstrument):
     @staticmethod
     def _measure(index: int) -> Handler:
         def read(self: E36312A, args: Args, sfx: Suffixes) -> str:
-            return ",".join(_num(ch.evaluate()[index]) for ch in self._listed(args, 0))
+            return ",".join(_num(ch.evaluate()[:2][index]) for ch in self._listed(args, 0))
 
         return read
 

@@ -37,8 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port-base", type=int, default=5025,
                    help="port of the first instrument, the next ones follow (0: free ports; default 5025)")
     p.add_argument("--latency", type=float, default=0.0, help="seconds each reply is delayed (default 0)")
-    p.add_argument("--single-client", action="store_true", help="serve one connection per instrument at a time")
-    p.add_argument("--noise", type=float, default=0.0, help="DMM noise, relative standard deviation (default 0)")
+    p.add_argument("--single-client", action="store_true",
+                   help="serve one connection per instrument at a time")
+    p.add_argument("--noise", type=float, default=0.0,
+                   help="DMM noise, relative standard deviation (default 0)")
     p.add_argument("--seed", type=int, default=0, help="seed of the DMM noise (default 0)")
     p.add_argument("--load", type=float, default=10.0, help="load on every supply output, ohms (default 10)")
     p.add_argument("--instrument", "-i", action="append", type=_instrument, metavar="NAME=MODEL",

@@ -23,7 +23,7 @@ from ._instrument import SimInstrument
 from ._scpi import CommandTree, ScpiError, Suffixes
 
 if TYPE_CHECKING:
-    from ._bench import Bench
+    from ._bench import Bench, Node
 
 __all__ = ["ChannelSpec", "Load", "SupplyChannel", "SupplyInstrument"]
 
@@ -56,10 +56,12 @@ class ChannelSpec(NamedTuple):
 
     @property
     def ovp_max(self) -> float:
+        """The highest OVP level: 110 % of the voltage range."""
         return round(self.vmax * 1.1, 6)
 
     @property
     def ocp_max(self) -> float:
+        """The highest OCP level: 110 % of the current range."""
         return round(self.imax * 1.1, 6)
 
 
@@ -153,12 +155,15 @@ class SupplyChannel:
             self.tripped = None
 
     def voltage(self) -> float:
+        """Volts across the load now."""
         return self.evaluate()[0]
 
     def current(self) -> float:
+        """Amps through the load now."""
         return self.evaluate()[1]
 
     def resistance(self) -> float:
+        """Ohms of the load."""
         return self.load.ohms
 
 
@@ -211,13 +216,15 @@ class SupplyInstrument(SimInstrument):
             )
         return self.channels[number - 1]
 
-    def output_node(self, channel: int) -> SupplyChannel:
+    def output_node(self, channel: int) -> Node:
         return self.channel(channel)
 
     def set_load(self, ohms: float, channel: int | None = None) -> None:
         """Set the load of ``channel`` (all channels when None), in ohms."""
         if not ohms >= 0:
-            raise ValueError(f"Cannot set a load of {ohms!r} ohm on '{self.name}': it must be >= 0 (inf is open).")
+            raise ValueError(
+                f"Cannot set a load of {ohms!r} ohm on '{self.name}': it must be >= 0 (inf is open)."
+            )
         for load in self._loads(channel):
             load.ohms = float(ohms)
         self.update()

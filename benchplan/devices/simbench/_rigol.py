@@ -25,10 +25,6 @@ def _is_channel_word(text: str) -> bool:
     return text[:2].upper() == "CH" and text[2:].isdigit()
 
 
-def _on_off(flag: bool) -> str:
-    return "ON" if flag else "OFF"
-
-
 class DP800(SupplyInstrument):
     """The DP800 command set; subclasses give the channels."""
 
@@ -40,28 +36,30 @@ class DP800(SupplyInstrument):
         super().build_commands(tree)
         c = DP800
         src = "[:SOURce#]"
+        sfx, arg = True, False  # channel from the header suffix / from a CH<n> parameter
         tree.add(":APPLy", write=c._apply, query=c._apply_query)
         for word, attr in (("VOLTage", "vset"), ("CURRent", "iset")):
             tree.add(
                 f"{src}:{word}[:LEVel][:IMMediate][:AMPLitude]",
-                write=c._setpoint_writer(attr),
-                query=c._setpoint_reader(attr),
+                write=c._writer(attr, sfx),
+                query=c._reader(attr, sfx),
             )
         for word, kind, level in (("VOLTage", "OVP", "ovp_level"), ("CURRent", "OCP", "ocp_level")):
             flag = kind.lower() + "_on"
-            tree.add(f"{src}:{word}:PROTection[:LEVel]", write=c._setpoint_writer(level), query=c._setpoint_reader(level))
-            tree.add(f"{src}:{word}:PROTection:STATe", write=c._flag_writer(flag), query=c._flag_reader(flag))
-            tree.add(f"{src}:{word}:PROTection:QUEStion", query=c._alarm_reader(kind))
-            tree.add(f"{src}:{word}:PROTection:CLEar", write=c._clearer(kind))
+            prot = f"{src}:{word}:PROTection"
+            tree.add(f"{prot}[:LEVel]", write=c._writer(level, sfx), query=c._reader(level, sfx))
+            tree.add(f"{prot}:STATe", write=c._writer(flag, sfx), query=c._reader(flag, sfx))
+            tree.add(f"{prot}:QUEStion", query=c._alarm(kind, sfx))
+            tree.add(f"{prot}:CLEar", write=c._clear(kind, sfx))
             out = f":OUTPut:{kind}"
-            tree.add(f"{out}[:STATe]", write=c._ch_arg_writer(flag), query=c._ch_arg_reader(flag))
-            tree.add(f"{out}:VALue", write=c._ch_arg_writer(level), query=c._ch_arg_reader(level))
-            tree.add(f"{out}:ALARm", query=c._ch_arg_alarm(kind))
-            tree.add(f"{out}:QUEStion", query=c._ch_arg_alarm(kind))
-            tree.add(f"{out}:CLEar", write=c._ch_arg_clear(kind))
+            tree.add(f"{out}[:STATe]", write=c._writer(flag, arg), query=c._reader(flag, arg))
+            tree.add(f"{out}:VALue", write=c._writer(level, arg), query=c._reader(level, arg))
+            tree.add(f"{out}:ALARm", query=c._alarm(kind, arg))
+            tree.add(f"{out}:QUEStion", query=c._alarm(kind, arg))
+            tree.add(f"{out}:CLEar", write=c._clear(kind, arg))
         tree.add(":INSTrument[:SELect]", write=c._inst_select, query=lambda s, a, x: f"CH{s.selected}")
         tree.add(":INSTrument:NSELect", write=c._inst_nselect, query=lambda s, a, x: str(s.selected))
-        tree.add(":OUTPut[:STATe]", write=c._ch_arg_writer("output"), query=c._ch_arg_reader("output"))
+        tree.add(":OUTPut[:STATe]", write=c._writer("output", arg), query=c._reader("output", arg))
         tree.add(":OUTPut:MODE", query=lambda s, a, x: s._arg_channel(a).evaluate()[2])
         tree.add(":MEASure[:VOLTage][:DC]", query=lambda s, a, x: f"{s._arg_channel(a).evaluate()[0]:.4f}")
         tree.add(":MEASure:CURRent[:DC]", query=lambda s, a, x: f"{s._arg_channel(a).evaluate()[1]:.4f}")
@@ -106,74 +104,59 @@ class DP800(SupplyInstrument):
         lo, hi, what = self._limits(ch, attr)
         setattr(ch, attr, P.number(text, lo, hi, default=lo, what=f"CH{ch.number} {what}"))
 
+    def _target(
+        self, args: Args, sfx: Suffixes, by_suffix: bool, value: bool
+    ) -> tuple[SupplyChannel, str]:
+        """The channel a handler acts on, and its value parameter when ``value``."""
+        if by_suffix:
+            P.count(args, 1 if value else 0)
+            return self.scpi_channel(sfx[0]), args[0] if value else ""
+        if value:
+            return self._channel_and_value(args)
+        return self._arg_channel(args), ""
+
+    def _assign(self, ch: SupplyChannel, attr: str, text: str) -> None:
+        if attr == "output":
+            ch.switch(P.boolean(text))
+        elif attr.endswith("_on"):
+            setattr(ch, attr, P.boolean(text))
+        else:
+            self._set_number(ch, attr, text)
+
     @staticmethod
-    def _format(attr: str, value: float) -> str:
+    def _render(attr: str, value: float | bool) -> str:
+        if isinstance(value, bool):
+            return "ON" if value else "OFF"
         return f"{value:.3f}" if attr in ("vset", "ovp_level") else f"{value:.4f}"
 
     @staticmethod
-    def _setpoint_writer(attr: str) -> Handler:
+    def _writer(attr: str, by_suffix: bool) -> Handler:
         def write(self: DP800, args: Args, sfx: Suffixes) -> None:
-            P.count(args, 1)
-            self._set_number(self.scpi_channel(sfx[0]), attr, args[0])
+            ch, text = self._target(args, sfx, by_suffix, True)
+            self._assign(ch, attr, text)
 
         return write
 
     @staticmethod
-    def _setpoint_reader(attr: str) -> Handler:
+    def _reader(attr: str, by_suffix: bool) -> Handler:
         def read(self: DP800, args: Args, sfx: Suffixes) -> str:
-            P.count(args, 0)
-            return self._format(attr, getattr(self.scpi_channel(sfx[0]), attr))
+            return self._render(attr, getattr(self._target(args, sfx, by_suffix, False)[0], attr))
 
         return read
 
     @staticmethod
-    def _flag_writer(attr: str) -> Handler:
-        def write(self: DP800, args: Args, sfx: Suffixes) -> None:
-            P.count(args, 1)
-            setattr(self.scpi_channel(sfx[0]), attr, P.boolean(args[0]))
-
-        return write
-
-    @staticmethod
-    def _flag_reader(attr: str) -> Handler:
-        return lambda self, args, sfx: _on_off(getattr(self.scpi_channel(sfx[0]), attr))
-
-    @staticmethod
-    def _alarm_reader(kind: str) -> Handler:
-        return lambda self, args, sfx: "YES" if self.scpi_channel(sfx[0]).tripped == kind else "NO"
-
-    @staticmethod
-    def _clearer(kind: str) -> Handler:
-        return lambda self, args, sfx: self.scpi_channel(sfx[0]).clear(kind)
-
-    @staticmethod
-    def _ch_arg_writer(attr: str) -> Handler:
-        def write(self: DP800, args: Args, sfx: Suffixes) -> None:
-            ch, text = self._channel_and_value(args)
-            if attr == "output":
-                ch.switch(P.boolean(text))
-            elif attr.endswith("_on"):
-                setattr(ch, attr, P.boolean(text))
-            else:
-                self._set_number(ch, attr, text)
-
-        return write
-
-    @staticmethod
-    def _ch_arg_reader(attr: str) -> Handler:
+    def _alarm(kind: str, by_suffix: bool) -> Handler:
         def read(self: DP800, args: Args, sfx: Suffixes) -> str:
-            value = getattr(self._arg_channel(args), attr)
-            return _on_off(value) if isinstance(value, bool) else self._format(attr, value)
+            return "YES" if self._target(args, sfx, by_suffix, False)[0].tripped == kind else "NO"
 
         return read
 
     @staticmethod
-    def _ch_arg_alarm(kind: str) -> Handler:
-        return lambda self, args, sfx: "YES" if self._arg_channel(args).tripped == kind else "NO"
+    def _clear(kind: str, by_suffix: bool) -> Handler:
+        def write(self: DP800, args: Args, sfx: Suffixes) -> None:
+            self._target(args, sfx, by_suffix, False)[0].clear(kind)
 
-    @staticmethod
-    def _ch_arg_clear(kind: str) -> Handler:
-        return lambda self, args, sfx: self._arg_channel(args).clear(kind)
+        return write
 
     # -- other handlers ------------------------------------------------------
 

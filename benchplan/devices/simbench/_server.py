@@ -20,7 +20,7 @@ import logging
 import socket
 import struct
 from collections import deque
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Coroutine
 
 from ._instrument import DropConnection
 
@@ -55,6 +55,9 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        if self.port.closing:  # accepted just before the port closed
+            self.reset()
+            return
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
         self.port.connections.add(self)
@@ -184,21 +187,23 @@ class InstrumentPort:
         self.single_client = single_client
         self.connections: set[_Connection] = set()
         self.active: _Connection | None = None
+        self.closing = False
         self.address = ""
         self.port = 0
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.loop: asyncio.AbstractEventLoop
 
-    async def open(self, host: str, port: int, address: Callable[[int], str]) -> None:
+    async def open(self, host: str, port: int) -> None:
         """Listen on ``host:port`` (0 picks a free port)."""
         self.loop = asyncio.get_running_loop()
         self._server = await self.loop.create_server(lambda: _Connection(self), host, port)
         self.port = self._server.sockets[0].getsockname()[1]
-        self.address = address(self.port)
+        self.address = f"TCPIP0::{host}::{self.port}::SOCKET"
 
-    def track(self, coro: object) -> None:
-        task: asyncio.Task[None] = self.loop.create_task(coro)  # type: ignore[arg-type]
+    def track(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run ``coro`` as a task that :meth:`close` cancels."""
+        task = self.loop.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -209,6 +214,9 @@ class InstrumentPort:
 
     async def close(self) -> None:
         """Stop listening and reset the connections."""
+        self.closing = True
+        for _ in range(3):  # accepts already under way attach (and reset) before the close
+            await asyncio.sleep(0)
         if self._server is not None:
             self._server.close()
         self.drop()

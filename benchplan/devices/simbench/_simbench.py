@@ -89,6 +89,11 @@ class SimBench:
     ) -> None:
         if not 0 <= port_base <= 65535:
             raise ValueError(f"Cannot use port_base={port_base}: it must be 0 (free ports) or 1..65535.")
+        if not (latency >= 0 and load >= 0 and noise >= 0):
+            raise ValueError(
+                f"Cannot make a simulated bench with latency={latency!r} s, load={load!r} ohm, "
+                f"noise={noise!r}: each must be >= 0."
+            )
         self._bench = Bench(clock, load=load)
         for name, model in (DEFAULT_INSTRUMENTS if instruments is None else instruments).items():
             self._bench.add(name, model).latency = latency
@@ -131,17 +136,20 @@ class SimBench:
 
     def port(self, name: str) -> int:
         """The TCP port of instrument ``name`` (the bench must be running)."""
-        self._bench.instrument(name)
-        if not self.running:
-            raise RuntimeError(
-                f"Cannot give the port of '{name}': the simulated bench is not running; "
-                "call start() first, or use 'with SimBench() as bench:'."
-            )
-        return self._ports[name].port
+        return self._served(name).port
 
     def address(self, name: str) -> str:
         """The VISA resource string of ``name``: ``TCPIP0::127.0.0.1::<port>::SOCKET``."""
-        return f"TCPIP0::{_HOST}::{self.port(name)}::SOCKET"
+        return self._served(name).address
+
+    def _served(self, name: str) -> InstrumentPort:
+        self._bench.instrument(name)
+        if not self.running:
+            raise RuntimeError(
+                f"Cannot give the address of '{name}': the simulated bench is not running; "
+                "call start() first, or use 'with SimBench() as bench:'."
+            )
+        return self._ports[name]
 
     @property
     def addresses(self) -> dict[str, str]:
@@ -190,7 +198,7 @@ class SimBench:
                 "await stop_async() in its loop."
             )
         try:
-            asyncio.run_coroutine_threadsafe(self._close(), loop).result(_TIMEOUT)
+            asyncio.run_coroutine_threadsafe(self._close_and_drain(), loop).result(_TIMEOUT)
         finally:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(_TIMEOUT)
@@ -236,7 +244,7 @@ class SimBench:
                 port = InstrumentPort(inst, self._bench.lock, single_client=self._single_client)
                 wanted = self._port_base + k if self._port_base else 0
                 try:
-                    await port.open(_HOST, wanted, lambda p: f"TCPIP0::{_HOST}::{p}::SOCKET")
+                    await port.open(_HOST, wanted)
                 except OSError as exc:
                     raise OSError(
                         exc.errno,
@@ -253,6 +261,13 @@ class SimBench:
         for port in ports.values():
             await port.close()
         self._loop = None
+
+    async def _close_and_drain(self) -> None:
+        await self._close()
+        # the loop is ours: let accepts still in flight finish (they reset themselves)
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        if others:
+            await asyncio.wait(others, timeout=1.0)
 
     def _drop(self, names: list[str]) -> None:
         loop = self._loop

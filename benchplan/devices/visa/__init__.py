@@ -11,7 +11,8 @@ from ._backend import DEFAULT_POLL_RATE, ScpiBackend
 from ._errors import map_error, parse_scpi_error
 from ._lockfile import InstrumentLock, LockHolder, canonical_address, lock_dir, lock_path
 from ._poller import Poller
-from ._pool import Session, SessionPool, configure, default_pool
+from ._pool import SessionPool, configure, default_pool
+from ._session import Session
 from ._transport import Transport
 
 __all__ = [

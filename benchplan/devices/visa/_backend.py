@@ -98,7 +98,7 @@ class ScpiBackend(Generic[T]):
             raise ValueError("A SCPI signal needs a get command, a set command, or both.")
         if not poll_rate > 0:
             raise ValueError(f"poll_rate must be a positive number of polls per second; got {poll_rate!r}.")
-        self._connection = connection
+        self.connection = connection
         self.address = address
         self.get_cmd = get_cmd
         self.set_cmd = set_cmd
@@ -139,7 +139,7 @@ class ScpiBackend(Generic[T]):
         """Query the instrument; return ``(value, timestamp)``."""
         if self.get_cmd is None:
             return self._last_written
-        reply = self._connection().query(self.get_cmd)
+        reply = self.connection().query(self.get_cmd)
         try:
             value = self._parse(reply)
         except (ValueError, TypeError, IndexError) as exc:
@@ -165,7 +165,7 @@ class ScpiBackend(Generic[T]):
         if self._validator is not None:
             value = self._validator(value)
         text = self._to_text(value)
-        self._connection().write(self.set_cmd.format(text), confirm=True)
+        self.connection().write(self.set_cmd.format(text), confirm=True)
         self._last_written = (text if self.get_cmd is None else value, time.time())
 
     def subscribe(self, callback: UpdateCallback | None) -> None:
@@ -182,7 +182,7 @@ class ScpiBackend(Generic[T]):
                 transport.unclaim()
         if callback is None:
             return
-        transport = self._connection()
+        transport = self.connection()
         transport.claim()
         try:
             token = transport.session.poller.add(self._poll_job(transport, callback), 1.0 / self.poll_rate)

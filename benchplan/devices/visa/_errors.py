@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import socket
+from typing import Any
 
 from pyvisa import errors as visa_errors
 from pyvisa.constants import StatusCode
@@ -107,7 +108,7 @@ def map_error(
     if isinstance(exc, BenchplanError):
         return exc
     what = _attempt(address, command)
-    kw = {"address": address, "command": command}
+    kw: dict[str, Any] = {"address": address, "command": command}
     limit = f" within {timeout:g} s" if timeout is not None else ""
 
     if isinstance(exc, visa_errors.VisaIOError):

@@ -1,6 +1,6 @@
 """The session pool: one pyvisa session per address per process.
 
-Every driver on an address shares one :class:`Session` (the Keithley 2281S's
+Every driver on an address shares one :class:`~._session.Session` (the Keithley 2281S's
 supply and battery-simulator roles share one), reference-counted through the
 :class:`~._transport.Transport` handles the pool gives out, so closing one
 driver never closes a session another still uses. Each session has one
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import time
 import weakref
@@ -19,21 +20,17 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import pyvisa
+from pyvisa import constants
 from pyvisa import errors as visa_errors
 
-from benchplan.errors import (
-    InstrumentConnectionError,
-    InstrumentError,
-    InstrumentTimeout,
-    ResourceInUse,
-)
+from benchplan.errors import ResourceInUse
 
-from ._errors import BUSY_CODES, map_error, parse_scpi_error, scpi_error
+from ._errors import BUSY_CODES, map_error
 from ._lockfile import InstrumentLock, canonical_address
-from ._poller import Poller
+from ._session import Session
 from ._transport import Transport
 
-__all__ = ["Session", "SessionPool", "configure", "default_pool"]
+__all__ = ["SessionPool", "configure", "default_pool"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,199 +39,6 @@ RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)
 
 #: Environment variable naming the default pool's VISA library (``@py``, ``@sim``, ...).
 VISA_LIBRARY_ENV = "BENCHPLAN_VISA_LIBRARY"
-
-
-class Session:
-    """One open pyvisa session, shared by every transport on its address.
-
-    The pool creates sessions; drivers see them only through a
-    :class:`Transport`. ``lock`` serializes transactions; ``modes`` caches
-    mode settings (``':ENTR:FUNC'`` -> the command last sent) and is cleared
-    whenever an error leaves the instrument's state in doubt.
-    """
-
-    exclusive_note = "The instrument's modes are exclusive: it works in one role at a time."
-
-    def __init__(
-        self,
-        pool: SessionPool,
-        address: str,
-        resource: Any,
-        file_lock: InstrumentLock | None,
-        reopen: Callable[[], Any],
-    ) -> None:
-        self.pool = pool
-        self._reopen = reopen
-        self.address = address
-        self.resource = resource
-        self.file_lock = file_lock
-        self.lock = threading.RLock()
-        self.idn = ""
-        self.timeout = resource.timeout / 1000.0 if resource.timeout else None
-        self.modes: dict[str, str] = {}
-        self.transports: list[Transport] = []
-        self.claims: dict[str, dict[str, int]] = {}
-        self.held_role: str | None = None
-        self.dirty = False  # after a timeout or a lost connection: recover first
-        self.broken = False  # the connection was lost: reopen the resource
-        self._poller: Poller | None = None
-
-    @property
-    def poller(self) -> Poller:
-        """The session's polling thread, created on first use."""
-        if self._poller is None:
-            self._poller = Poller(self.address)
-        return self._poller
-
-    # -- I/O primitives (callers hold ``lock``) -------------------------------
-
-    def write(self, command: str) -> None:
-        logger.debug("%s <- %r", self.address, command)
-        if self.dirty:
-            self._recover(command)
-        try:
-            self.resource.write(command)
-        except Exception as exc:
-            raise self._failed(exc, command) from exc
-
-    def query(self, command: str, *, probe: bool = False) -> str:
-        """Write and read. With ``probe``, a timeout first asks ``SYST:ERR?``
-        whether the instrument rejected the command (then it never answers)."""
-        logger.debug("%s <- %r", self.address, command)
-        if self.dirty:
-            self._recover(command)
-        try:
-            self.resource.write(command)
-            return self.resource.read()
-        except Exception as exc:
-            err = self._failed(exc, command)
-            if probe and isinstance(err, InstrumentTimeout):
-                self._raise_queued_error(command, err)
-            raise err from exc
-
-    def check_errors(self, command: str) -> None:
-        """Read the error queue; raise the first entry as an InstrumentError."""
-        found: list[tuple[int, str]] = []
-        for _ in range(20):
-            reply = self.query("SYST:ERR?")
-            try:
-                code, message = parse_scpi_error(reply)
-            except ValueError:
-                self.dirty = True  # maybe a late reply: resynchronise before the next
-                raise InstrumentError(
-                    f"After {command!r}, the instrument at {self.address} answered "
-                    f"SYST:ERR? with {reply!r}, which is not an error-queue entry. If it "
-                    "does not support SYST:ERR?, create the driver with check_errors=False.",
-                    address=self.address,
-                    command=command,
-                ) from None
-            if code == 0:
-                break
-            found.append((code, message))
-        if found:
-            self.modes.clear()
-            raise scpi_error(found, address=self.address, command=command)
-
-    def _raise_queued_error(self, command: str, timeout: InstrumentTimeout) -> None:
-        try:
-            self.check_errors(command)
-        except InstrumentError as exc:
-            if exc.code is not None:
-                raise exc from timeout
-
-    def _failed(self, exc: BaseException, command: str) -> Exception:
-        err = map_error(exc, address=self.address, command=command, timeout=self.timeout)
-        self.modes.clear()
-        if isinstance(err, InstrumentTimeout):
-            # A reply may still come; the next transaction skips it (_recover).
-            self.dirty = True
-        elif isinstance(err, InstrumentConnectionError):
-            self.dirty = self.broken = True  # the next transaction reconnects
-        return err
-
-    def _recover(self, command: str) -> None:
-        """Before a transaction, after a failure: reconnect if the connection
-        broke, then ask ``*IDN?`` and drop every line before its reply, so a
-        late answer to a timed-out query is never taken for the next one."""
-        try:
-            if self.broken:
-                logger.info("Reconnecting to %s", self.address)
-                try:
-                    self.resource.close()
-                except Exception:
-                    logger.debug("closing the broken session of %s", self.address, exc_info=True)
-                self.resource = self._reopen()
-                self.broken = False
-            self.resource.write("*IDN?")
-            for _ in range(100):
-                if self.resource.read() == self.idn:
-                    self.dirty = False
-                    return
-        except Exception as exc:
-            raise self._failed(exc, command) from exc
-        raise InstrumentError(
-            f"Cannot send {command!r} to the instrument at {self.address}: after a "
-            "timeout its replies no longer make sense (100 lines without its *IDN? "
-            "reply). Power-cycle or reset it, then close and reopen the driver.",
-            address=self.address,
-            command=command,
-        )
-
-    # -- roles --------------------------------------------------------------
-
-    def claim(self, role: str, holder: str) -> None:
-        with self.lock:
-            if self.held_role is not None and self.held_role != role:
-                raise ResourceInUse(
-                    f"Cannot hold the instrument at {self.address} in its {role} role for "
-                    f"{holder!r}: it is held in its {self.held_role} role by "
-                    f"{self.describe_claims()}. {self.exclusive_note} Release the other "
-                    "role first (unstage or close it)."
-                )
-            holders = self.claims.setdefault(role, {})
-            holders[holder] = holders.get(holder, 0) + 1
-            self.held_role = role
-
-    def unclaim(self, role: str, holder: str) -> None:
-        with self.lock:
-            holders = self.claims.get(role, {})
-            if holders.get(holder, 0) > 1:
-                holders[holder] -= 1
-                return
-            holders.pop(holder, None)
-            if not holders:
-                self.claims.pop(role, None)
-                if self.held_role == role:
-                    self.held_role = None
-
-    def describe_claims(self) -> str:
-        names = [h for holders in self.claims.values() for h in holders]
-        return ", ".join(repr(n) for n in names) + f" in this process (pid {os.getpid()})"
-
-    def describe_users(self) -> str:
-        """The roles/holders of the open transports, written into the lock file."""
-        parts = []
-        for t in self.transports:
-            part = f"{t.role} ({t.holder})" if t.role else t.holder
-            if part not in parts:
-                parts.append(part)
-        return ", ".join(parts)
-
-    def release(self, transport: Transport) -> None:
-        self.pool._release(self, transport)
-
-    def close(self) -> None:
-        if self._poller is not None:
-            self._poller.stop()
-        try:
-            self.resource.close()
-        except Exception:
-            logger.warning("Closing the VISA session of %s failed", self.address, exc_info=True)
-        if self.file_lock is not None:
-            self.file_lock.release()
-
-    def __repr__(self) -> str:
-        return f"<Session {self.address} users={len(self.transports)}>"
 
 
 class SessionPool:
@@ -325,6 +129,7 @@ class SessionPool:
                 session = self._open_session(
                     key,
                     holder=holder,
+                    role=role,
                     lock_timeout=lock_timeout,
                     timeout=self.timeout if timeout is None else timeout,
                     read_termination=read_termination,
@@ -351,8 +156,8 @@ class SessionPool:
     def cached(self, key: Any, factory: Callable[[], Any]) -> Any:
         """Return the driver wrapper cached under ``key``, creating it once.
 
-        Drivers made through :func:`benchplan.devices.instruments.connect`
-        are cached here, so asking twice gives the same object.
+        ``ScpiInstrument.shared(...)`` caches its drivers here, so asking twice
+        (re-running a notebook cell) gives the same object until :meth:`reset`.
         """
         with self._lock:
             driver = self._drivers.get(key)
@@ -391,22 +196,33 @@ class SessionPool:
             self._rm = pyvisa.ResourceManager(self.visa_library)
         return self._rm
 
-    def _open_session(self, address: str, *, holder: str, lock_timeout: float, timeout: float,
-                      read_termination: str, write_termination: str) -> Session:
+    def _open_session(self, address: str, *, holder: str, role: str | None, lock_timeout: float,
+                      timeout: float, read_termination: str, write_termination: str) -> Session:
         file_lock = None
         if self.lock_files:
-            file_lock = InstrumentLock(address, role=holder, directory=self.lock_dir)
-            file_lock.acquire(lock_timeout)
-        try:
-            def reopen() -> Any:
-                return self._open_resource(address, timeout, read_termination, write_termination)
+            user = f"{role} ({holder})" if role else holder
+            file_lock = InstrumentLock(address, role=user, directory=self.lock_dir)
+            try:
+                file_lock.acquire(lock_timeout)
+            except ResourceInUse as exc:
+                if role is None:
+                    raise
+                raise ResourceInUse(
+                    f"{exc} ({holder!r} wanted it in its {role} role. "
+                    f"{Session.exclusive_note})"
+                ) from None
 
+        def reopen() -> Any:
+            return self._open_resource(address, timeout, read_termination, write_termination)
+
+        resource = None
+        try:
             resource = reopen()
-            session = Session(self, address, resource, file_lock, reopen)
+            session = Session(address, resource, file_lock, reopen=reopen, release=self._release)
             with session.lock:
                 session.idn = session.query("*IDN?")
         except BaseException:
-            if "resource" in locals():
+            if resource is not None:
                 try:
                     resource.close()
                 except Exception:
@@ -422,12 +238,14 @@ class SessionPool:
         waited = 0.0
         for delay in (*self.retry_delays, None):
             try:
-                return rm.open_resource(
+                resource = rm.open_resource(
                     address,
                     read_termination=read_term,
                     write_termination=write_term,
                     timeout=int(timeout * 1000),
                 )
+                _send_at_once(resource)
+                return resource
             except visa_errors.VisaIOError as exc:
                 if exc.error_code not in BUSY_CODES:
                     raise map_error(exc, address=address, command=None) from exc
@@ -473,6 +291,28 @@ class SessionPool:
         self._sessions = {}
         self._drivers = {}
         self._lock = threading.RLock()
+
+
+def _send_at_once(resource: Any) -> None:
+    """Turn Nagle's algorithm off on a SOCKET resource (TCP_NODELAY).
+
+    Otherwise a command followed at once by another message (``SYST:ERR?``)
+    waits for the instrument's delayed ACK: about 40 ms per checked command.
+    pyvisa-py 0.8 does not implement ``VI_ATTR_TCPIP_NODELAY`` on SOCKET
+    sessions, so its socket is set directly when the attribute is refused.
+    """
+    if getattr(resource, "resource_class", "") != "SOCKET":
+        return
+    try:
+        resource.set_visa_attribute(constants.VI_ATTR_TCPIP_NODELAY, constants.VI_TRUE)
+        return
+    except Exception:
+        pass
+    try:
+        sock = resource.visalib.sessions[resource.session].interface
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except Exception:  # another backend (pyvisa-sim): nothing to tune
+        logger.debug("Cannot set TCP_NODELAY on %s", resource, exc_info=True)
 
 
 _POOLS: weakref.WeakSet[SessionPool] = weakref.WeakSet()

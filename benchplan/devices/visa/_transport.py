@@ -19,10 +19,10 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Iterator
 
-from benchplan.errors import InstrumentConnectionError, ResourceInUse
+from benchplan.errors import InstrumentConnectionError
 
 if TYPE_CHECKING:
-    from ._pool import Session
+    from ._session import Session
 
 __all__ = ["Transport"]
 
@@ -83,7 +83,9 @@ class Transport:
 
         The write and the read are one transaction under the address lock.
         """
-        s = self._live(command)
+        s = self._session
+        if s is None:
+            s = self._live(f"send {command!r}")  # raises
         with s.lock:
             if self.mode is not None or s.held_role is not None:
                 self._prepare(s, command)
@@ -96,7 +98,9 @@ class Transport:
         processed the command (the ``SYST:ERR?`` reply, or ``*OPC?`` when
         errors are not checked).
         """
-        s = self._live(command)
+        s = self._session
+        if s is None:
+            s = self._live(f"send {command!r}")  # raises
         with s.lock:
             if self.mode is not None or s.held_role is not None:
                 self._prepare(s, command)
@@ -114,7 +118,7 @@ class Transport:
         ...     t.write("VOLT 5")
         ...     t.query("VOLT?")
         """
-        s = self._live(None)
+        s = self._live("lock the instrument")
         with s.lock:
             yield self
 
@@ -126,7 +130,7 @@ class Transport:
         Claims nest. Raises :class:`ResourceInUse` naming the other role and
         its holders when another role holds the instrument.
         """
-        s = self._live(None)
+        s = self._live("hold the instrument")
         if self.role is not None:
             s.claim(self.role, self.holder)
         self._claims += 1
@@ -138,6 +142,15 @@ class Transport:
         self._claims -= 1
         if self.role is not None and self._session is not None:
             self._session.unclaim(self.role, self.holder)
+
+    def in_other_mode(self) -> bool:
+        """True when the instrument is known to be in a mode other than this
+        transport's (another role switched it; False when unknown)."""
+        s, mode = self._session, self.mode
+        if s is None or mode is None:
+            return False
+        current = s.modes.get(mode[0])
+        return current is not None and current != mode[1]
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[Transport]:
@@ -170,7 +183,7 @@ class Transport:
     @property
     def session(self) -> Session:
         """The shared session (for pollers and tests)."""
-        return self._live(None)
+        return self._live("reach the session")
 
     def close(self) -> None:
         """Release this handle; the session closes when its last handle does."""
@@ -195,25 +208,18 @@ class Transport:
 
     # -- internals -----------------------------------------------------------
 
-    def _live(self, command: str | None) -> Session:
+    def _live(self, action: str) -> Session:
         s = self._session
         if s is None:
             raise InstrumentConnectionError(
-                f"Cannot send {command!r}: the transport of {self.holder!r} has been "
-                "closed. Use the driver again (it reconnects) or create a new one.",
-                command=command,
+                f"Cannot {action}: the transport of {self.holder!r} has been closed. "
+                "Use the driver again (it reconnects) or create a new one."
             )
         return s
 
     def _prepare(self, s: Session, command: str) -> None:
-        held = s.held_role
-        if held is not None and self.role is not None and held != self.role:
-            raise ResourceInUse(
-                f"Cannot send {command!r} for {self.holder!r} ({self.role}): the "
-                f"instrument at {s.address} is held in its {held} role by "
-                f"{s.describe_claims()}. {s.exclusive_note} Release the other role "
-                "first (unstage or close it)."
-            )
+        if self.role is not None:
+            s.check_role(self.role, f"Cannot send {command!r} for {self.holder!r} ({self.role})")
         mode = self.mode
         if mode is not None and s.modes.get(mode[0]) != mode[1]:
             s.write(mode[1])

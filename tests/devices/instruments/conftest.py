@@ -43,7 +43,21 @@ def sent(caplog) -> Callable[[], list[str]]:
         return [
             r.args[1]
             for r in caplog.records
-            if r.name == "benchplan.devices.visa._pool" and r.msg == "%s <- %r"
+            if r.name == "benchplan.devices.visa._session" and r.msg == "%s <- %r"
         ]
 
     return commands
+
+
+@pytest.fixture(autouse=True)
+def _outputs_left_on(sim_pool):
+    """Switch off, after each test, outputs a test left on (so none is
+    switched off by the exit handler, on a pool already closed)."""
+    yield
+    from benchplan.devices.instruments import outputs_on
+
+    for backend in outputs_on():
+        try:
+            backend.put(False)
+        except Exception:  # the test may have closed or broken its instrument
+            pass

@@ -6,25 +6,13 @@ import pytest
 import pyvisa
 from pyvisa.errors import VisaIOError
 
-from benchplan.devices.simbench import ManualClock, SimBench
-
-
-@pytest.fixture
-def clock():
-    return ManualClock()
+from benchplan.devices.simbench import SimBench
 
 
 @pytest.fixture
 def bench(clock):
     with SimBench({"psu": "DP832", "dmm": "34461A"}, clock=clock) as b:
         yield b
-
-
-@pytest.fixture
-def rm():
-    manager = pyvisa.ResourceManager("@py")
-    yield manager
-    manager.close()
 
 
 @pytest.fixture

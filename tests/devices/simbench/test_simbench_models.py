@@ -2,12 +2,7 @@
 
 import pytest
 
-from benchplan.devices.simbench import ManualClock, SimBench
-
-
-@pytest.fixture
-def clock():
-    return ManualClock()
+from benchplan.devices.simbench import SimBench
 
 
 @pytest.fixture

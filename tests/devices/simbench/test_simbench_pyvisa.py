@@ -9,13 +9,6 @@ from benchplan.devices.simbench import ManualClock, SimBench
 
 
 @pytest.fixture
-def rm():
-    manager = pyvisa.ResourceManager("@py")
-    yield manager
-    manager.close()
-
-
-@pytest.fixture
 def bench():
     with SimBench() as b:
         yield b

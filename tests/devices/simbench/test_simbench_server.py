@@ -30,7 +30,7 @@ def test_exports_are_sorted_and_public():
 
 def test_address_before_start_says_how_to_start():
     bench = SimBench({"psu": "DP832"})
-    with pytest.raises(RuntimeError, match=r"'psu': the simulated bench is not running; call start\(\)"):
+    with pytest.raises(RuntimeError, match=r"address of 'psu': the simulated bench is not running; call start\(\)"):
         bench.address("psu")
 
 
@@ -39,6 +39,8 @@ def test_unknown_names_and_models_are_reported():
         SimBench({"x": "HP3478A"})
     with pytest.raises(ValueError, match=r"port_base=70000"):
         SimBench(port_base=70000)
+    with pytest.raises(ValueError, match=r"latency=-1 s, load=10.0 ohm, noise=0.0: each must be >= 0"):
+        SimBench(latency=-1)
     with pytest.raises(KeyError, match=r"no instrument 'dmm'; it has psu"):
         SimBench({"psu": "DP832"}).address("dmm")
 

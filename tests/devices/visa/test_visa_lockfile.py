@@ -189,6 +189,7 @@ def test_second_process_opening_a_held_instrument_gets_resource_in_use(holder, s
         assert f"pid {child.pid}" in text
         assert "program 'holder_script.py pool" in text
         assert "role 'power-supply (psu)'" in text
+        assert "('batt' wanted it in its battery-simulator role. The instrument's modes are exclusive" in text
         assert pool.addresses == []
         child.kill()
         child.wait()

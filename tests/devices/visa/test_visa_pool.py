@@ -11,7 +11,6 @@ import pytest
 from pyvisa import errors as visa_errors
 from pyvisa.constants import StatusCode
 
-from benchplan.devices import visa
 from benchplan.devices.visa import InstrumentLock, SessionPool, configure, default_pool
 from benchplan.errors import InstrumentConnectionError, InstrumentError, ResourceInUse
 
@@ -55,11 +54,18 @@ class FakeResourceManager:
 
 
 @pytest.fixture
-def fake_pool(lock_files_dir):
-    sleeps: list[float] = []
-    rm = FakeResourceManager()
+def rm():
+    return FakeResourceManager()
+
+
+@pytest.fixture
+def sleeps():
+    return []
+
+
+@pytest.fixture
+def fake_pool(lock_files_dir, rm, sleeps):
     pool = SessionPool("@fake", resource_manager=rm, sleep=sleeps.append)
-    pool.sleeps = sleeps  # type: ignore[attr-defined]
     yield pool
     pool.close()
 
@@ -116,35 +122,35 @@ def test_open_checks_idn_and_a_dead_port_fails_with_address_and_command(pool, sc
     InstrumentLock(address).acquire()  # the lock file was released
 
 
-def test_busy_open_retries_with_backoff_then_succeeds(fake_pool):
-    fake_pool._rm.busy = 2  # noqa: SLF001 - the test's own fake
+def test_busy_open_retries_with_backoff_then_succeeds(fake_pool, rm, sleeps):
+    rm.busy = 2
     transport = fake_pool.open(ADDRESS, holder="psu")
-    assert fake_pool.sleeps == [0.2, 0.5]
+    assert sleeps == [0.2, 0.5]
     assert transport.idn == "FAKE,INSTRUMENT,0,1"
 
 
-def test_busy_open_gives_up_after_the_last_backoff(fake_pool):
-    fake_pool._rm.busy = 99  # noqa: SLF001
+def test_busy_open_gives_up_after_the_last_backoff(fake_pool, rm, sleeps):
+    rm.busy = 99
     with pytest.raises(ResourceInUse) as info:
         fake_pool.open(ADDRESS, holder="psu")
-    assert fake_pool.sleeps == [0.2, 0.5, 1.0, 2.0]
+    assert sleeps == [0.2, 0.5, 1.0, 2.0]
     text = str(info.value)
     assert f"Cannot open the instrument at {ADDRESS}" in text
     assert "busy after 5 attempts over 3.7 s" in text
     assert fake_pool.addresses == []
 
 
-def test_other_open_errors_are_not_retried(fake_pool):
-    fake_pool._rm.busy = 1  # noqa: SLF001
-    fake_pool._rm.error = StatusCode.error_resource_not_found  # noqa: SLF001
+def test_other_open_errors_are_not_retried(fake_pool, rm, sleeps):
+    rm.busy = 1
+    rm.error = StatusCode.error_resource_not_found
     with pytest.raises(InstrumentConnectionError, match=f"Opening the instrument at {ADDRESS}"):
         fake_pool.open(ADDRESS, holder="psu")
-    assert fake_pool.sleeps == []
+    assert sleeps == []
 
 
-def test_socket_resources_get_newline_terminations_and_the_timeout(fake_pool):
+def test_socket_resources_get_newline_terminations_and_the_timeout(fake_pool, rm):
     fake_pool.open(ADDRESS, holder="psu", timeout=0.5)
-    (resource,) = fake_pool._rm.opened  # noqa: SLF001
+    (resource,) = rm.opened
     assert resource.options == {
         "read_termination": "\n", "write_termination": "\n", "timeout": 500,
     }
@@ -170,9 +176,9 @@ def test_an_instrument_without_an_error_queue_gets_a_clear_error(fake_pool):
         transport.write("VOLT 5")
 
 
-def test_full_reset_closes_every_session(fake_pool):
+def test_full_reset_closes_every_session(fake_pool, rm):
     transport = fake_pool.open(ADDRESS, holder="psu")
-    (resource,) = fake_pool._rm.opened  # noqa: SLF001
+    (resource,) = rm.opened
     fake_pool.reset(full=True)
     assert resource.closed
     assert transport.closed
@@ -180,16 +186,25 @@ def test_full_reset_closes_every_session(fake_pool):
     InstrumentLock(ADDRESS).acquire()
 
 
-def test_default_pool_uses_the_environment_and_configure_replaces_it(monkeypatch, lock_files_dir):
-    monkeypatch.setattr(visa._pool, "_default", None)  # noqa: SLF001 - isolate the global
-    monkeypatch.setenv("BENCHPLAN_VISA_LIBRARY", "@sim")
-    first = default_pool()
-    assert first.visa_library == "@sim"
-    assert default_pool() is first
-    second = configure("@py", timeout=5.0)
-    assert default_pool() is second
-    assert (second.visa_library, second.timeout) == ("@py", 5.0)
-    second.close()
+def test_the_default_pool_takes_its_library_from_the_environment():
+    result = subprocess.run(
+        [sys.executable, "-c",
+         "from benchplan.devices.visa import default_pool; "
+         "print(default_pool().visa_library, default_pool() is default_pool())"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "BENCHPLAN_VISA_LIBRARY": "@sim"},
+    )
+    assert result.stdout == "@sim True\n", result.stderr
+
+
+def test_configure_replaces_the_default_pool_and_closes_the_old_one(lock_files_dir):
+    old = configure("@fake", resource_manager=FakeResourceManager())
+    transport = old.open(ADDRESS, holder="psu")
+    new = configure("@py", timeout=5.0)
+    assert default_pool() is new
+    assert (new.visa_library, new.timeout) == ("@py", 5.0)
+    assert transport.closed
+    new.close()
 
 
 FORK_SCRIPT = textwrap.dedent(

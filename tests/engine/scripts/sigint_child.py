@@ -26,6 +26,7 @@ mash_abort, outside, custom.
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import json
 import signal
 import sys
@@ -57,7 +58,9 @@ class Child:
         self.lock = threading.Lock()
         self.RE.subscribe(self._on_doc)
         self.RE.state_hook = lambda new, old: self.states.append(str(new))
-        self.RE.msg_hook = lambda msg: self.commands.append(msg.command)
+        self.RE.msg_hook = self._on_msg
+        #: announce ``CHILD ARMED`` at each event, or when a 'sleep' message starts
+        self.announce_at = "event"
 
     # -- markers -----------------------------------------------------------------
     @staticmethod
@@ -78,7 +81,12 @@ class Child:
 
     def _on_doc(self, name: str, doc: dict) -> None:
         self.docs.append([name, doc])
-        if name == "event":
+        if name == "event" and self.announce_at == "event":
+            self.announce()
+
+    def _on_msg(self, msg: Msg) -> None:
+        self.commands.append(msg.command)
+        if msg.command == self.announce_at:
             self.announce()
 
     # -- running -----------------------------------------------------------------
@@ -106,6 +114,19 @@ class Child:
         if record["outcome"] == "interrupted":
             self.say(f"CHILD PAUSED {n}")
         return record["outcome"]
+
+    def until_armed(self) -> Any:
+        """A plan prefix: short sleeps until the RunEngine's handler is in.
+
+        It does not announce: the plan after it may start with checkpoints,
+        where a deferred pause would fire at once.
+        """
+        while not self.armed():
+            yield Msg("sleep", None, 0.01)
+
+    def armed_count(self, num: int, delay: float) -> Any:
+        yield from self.until_armed()
+        return (yield from count([det], num, delay=delay))
 
     def install_custom_handler(self) -> None:
         def custom(signum: int, frame: Any) -> None:
@@ -155,25 +176,29 @@ def held_plan(child: Child, released: threading.Event) -> Any:
 
 
 def main(scenario: str, path: str) -> None:
+    # the test sends SIGUSR1 to see where a child that does not answer is stuck
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     child = Child()
     RE = child.RE
     extra: dict = {}
     if scenario == "deferred":
         # two rounds of Ctrl+C -> deferred pause -> resume
-        outcome = child.call(RE, count([det], 40, delay=0.1))
+        outcome = child.call(RE, child.armed_count(40, 0.1))
         while outcome == "interrupted" and child.round < 5:
             outcome = child.call(RE.resume)
     elif scenario == "immediate_abort":
-        if child.call(RE, count([det], 3, delay=60)) == "interrupted":
+        child.announce_at = "sleep"
+        if child.call(RE, child.armed_count(3, 60)) == "interrupted":
             child.call(RE.abort)
     elif scenario == "immediate_resume":
+        child.announce_at = "hold"  # the 'hold' command announces while it waits
         released = threading.Event()
         if child.call(RE, held_plan(child, released)) == "interrupted":
             released.set()
             child.call(RE.resume)
     elif scenario in ("mash_resume", "mash_abort"):
         child.install_custom_handler()
-        outcome = child.call(RE, count([det], 100, delay=0.1))
+        outcome = child.call(RE, child.armed_count(100, 0.1))
         if outcome == "interrupted":
             child.wait_for_line()
             extra["state_after_mash"] = str(RE.state)
@@ -196,7 +221,7 @@ def main(scenario: str, path: str) -> None:
     elif scenario == "custom":
         child.install_custom_handler()
         custom = child.original_handler
-        outcome = child.call(RE, count([det], 40, delay=0.1))
+        outcome = child.call(RE, child.armed_count(40, 0.1))
         extra["custom_after_pause"] = signal.getsignal(signal.SIGINT) is custom
         if outcome == "interrupted":
             child.call(RE.resume)

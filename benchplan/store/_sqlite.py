@@ -1,0 +1,519 @@
+"""DocumentStore: every document in one SQLite file, written as it is emitted.
+
+How documents reach the disk
+----------------------------
+``start``, ``descriptor``, ``stop`` and resource documents are committed at
+once, each in its own transaction. Events (and event pages, datums) are
+encoded to JSON as they arrive and queued in memory; the queue is written
+and committed in one short transaction when its oldest document is
+``commit_interval`` seconds old (0.05 s by default): by the writing thread
+when the next document arrives, otherwise by a small background thread. A
+process killed with SIGKILL therefore loses at most the documents of the
+last ``commit_interval`` seconds, which for steps longer than that is at
+most the step in flight. ``commit_interval=0`` commits every document (about
+four times the cost per event).
+
+The file is in WAL mode with ``synchronous=NORMAL``: a commit survives the
+process being killed (not a power cut in the same instant), readers never
+block the writer, and several processes write to one file, each waiting its
+turn (``busy_timeout``) for transactions that last a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+import weakref
+from enum import Enum
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional, Union
+
+from ._paths import default_store_path, store_enabled
+from ._reader import BATCHED, StoreReader
+
+__all__ = ["DocumentStore", "connect", "default_store", "encoder"]
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's transaction
+
+_SCHEMA = (
+    # seq is the order of emission; run is runs.id; stream is streams.id for events.
+    # A row of a batched kind (events, datums) holds a JSON array of n documents.
+    "CREATE TABLE IF NOT EXISTS documents (seq INTEGER PRIMARY KEY, run INTEGER, "
+    "name TEXT NOT NULL, stream INTEGER, n INTEGER NOT NULL, doc TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS documents_run ON documents(run, seq)",
+    # exit_status is NULL until the stop document is stored: an incomplete run.
+    "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, "
+    "scan_id INTEGER, plan_name TEXT, time REAL NOT NULL, exit_status TEXT, reason TEXT, "
+    "stop_time REAL, num_events TEXT, start TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS runs_time ON runs(time)",
+    "CREATE TABLE IF NOT EXISTS streams (id INTEGER PRIMARY KEY, descriptor TEXT NOT NULL "
+    "UNIQUE, run INTEGER NOT NULL, name TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS streams_run ON streams(run)",
+    "CREATE TABLE IF NOT EXISTS metadata (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+
+_INSERT_DOC = "INSERT INTO documents (run, name, stream, n, doc) VALUES (?, ?, ?, ?, ?)"
+_MAX_PENDING = 5000  # documents queued before a commit, however young
+_MAX_PENDING_SIZE = 1 << 24  # characters of JSON queued before a commit
+_MAX_ROW = 1 << 20  # characters of JSON in one row of batched documents
+_NO_PARENT = (None, None)
+
+
+def _default(obj: Any) -> Any:
+    """What JSON cannot write by itself: numpy values, enums, sets, paths; else repr."""
+    import numpy as np
+
+    if isinstance(obj, (np.ndarray, np.generic)):
+        return obj.tolist()
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj, key=repr)
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8", "backslashreplace")
+    logger.warning(
+        "The document store cannot write a %s as JSON; it stores its repr instead. "
+        "Convert the value in the device's read() or the metadata to keep it.",
+        type(obj).__name__,
+    )
+    return repr(obj)
+
+
+def encoder() -> Callable[[Any], str]:
+    """A fast compact JSON encoder (numpy values converted, NaN kept as ``NaN``).
+
+    The C encoder of :mod:`json` made once: ``json.dumps`` makes it anew at
+    every call, which is most of its cost on a small event.
+    """
+    if c_make_encoder is None:  # pragma: no cover - CPython always has it
+        return json.JSONEncoder(default=_default, separators=(",", ":"), ensure_ascii=False).encode
+    make = c_make_encoder(None, _default, encode_basestring, None, ":", ",", False, False, True)
+    join = "".join
+    return lambda obj: join(make(obj, 0))
+
+
+def _encode_for_queries(doc: dict) -> str:
+    """The start document as strict JSON (NaN as null), which SQLite's JSON functions read."""
+    try:
+        return json.dumps(doc, default=_default, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        text = json.dumps(doc, default=_default, separators=(",", ":"))
+        return json.dumps(json.loads(text, parse_constant=lambda _: None), separators=(",", ":"))
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (and make, if needed) the store file: WAL mode, busy timeout, schema."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(
+        os.fspath(path), timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+    )
+    try:
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        while True:  # switching to WAL can be refused while another process opens the file
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"the file was written by a newer benchplan (schema {version}; this one "
+                f"reads schema {SCHEMA_VERSION}): upgrade benchplan to read it"
+            )
+        if version < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise type(exc)(
+            f"Cannot open the document store {os.fspath(path)!r}: {exc}. Give another "
+            "path, or move the file away to start a new store."
+        ) from exc
+    return conn
+
+
+class DocumentStore(StoreReader):
+    """Keep every document in one SQLite file, and find runs again.
+
+    A callable subscriber ``store(name, doc)``: subscribe it to a RunEngine
+    and every document is written as it is emitted. It is safe to share
+    between RunEngines, threads and processes writing to the same file. The
+    reading methods (:meth:`runs`, :meth:`documents`, :meth:`replay`,
+    :meth:`export_jsonl`, :meth:`export_csv`, ...) are described under
+    :class:`StoreReader`.
+
+    Parameters
+    ----------
+    path : str or path, optional
+        The SQLite file, made with its folder when first written. Default:
+        ``documents.sqlite`` in the data folder (``$BENCHPLAN_DATA_DIR``, or
+        the platform's user data folder).
+    commit_interval : float, optional
+        The longest time, in seconds, an event waits in memory before it is
+        committed (default 0.05). 0 commits every document.
+
+    Examples
+    --------
+    >>> from benchplan.store import DocumentStore
+    >>> store = DocumentStore("runs.sqlite")  # doctest: +SKIP
+    >>> RE.subscribe(store)  # doctest: +SKIP
+    >>> RE(count([det], 5))  # doctest: +SKIP
+    >>> store.runs()[-1].num_events  # doctest: +SKIP
+    5
+    """
+
+    def __init__(self, path: Union[str, "os.PathLike[str]", None] = None, *,
+                 commit_interval: float = 0.05) -> None:
+        if isinstance(commit_interval, bool) or not isinstance(commit_interval, (int, float)) \
+                or not commit_interval >= 0:
+            raise ValueError(
+                f"Cannot make a DocumentStore with commit_interval={commit_interval!r}: it must "
+                "be a number of seconds >= 0 (0 commits every document)."
+            )
+        self.path = Path(path).expanduser() if path is not None else default_store_path()
+        self.commit_interval = float(commit_interval)
+        self._encode = encoder()
+        self._setup()
+        _LIVE.add(self)
+
+    def _setup(self) -> None:
+        self._lock = threading.Lock()  # the writer: connection, queue, run ids
+        self._read_lock = threading.RLock()
+        self._conn: Optional[sqlite3.Connection] = None
+        self._read_conn: Optional[sqlite3.Connection] = None
+        self._pending: list[tuple] = []  # (run id, name, stream id, JSON text)
+        self._pending_size = 0
+        self._oldest = 0.0  # monotonic time of the oldest queued document
+        self._run_ids: dict[str, int] = {}  # start uid -> runs.id, for runs open here
+        self._parents: dict[str, tuple[int, Optional[int]]] = {}  # descriptor/resource -> (run, stream)
+        self._children: dict[int, list[str]] = {}  # runs.id -> its keys in _parents
+        self._wake = threading.Event()
+        self._flusher: Optional[threading.Thread] = None
+        self._failures = 0
+        self._skip_ids = itertools.count(-1, -1)  # negative run ids: runs not stored again
+
+    def __repr__(self) -> str:
+        return f"DocumentStore({os.fspath(self.path)!r})"
+
+    # -- writing ------------------------------------------------------------------
+    def __call__(self, name: str, doc: dict) -> None:
+        """Store one document (the subscriber interface)."""
+        key = BATCHED.get(name)
+        if key is None:
+            self._store_now(name, doc)
+            return
+        run, stream = self._parents.get(doc[key], _NO_PARENT)
+        if run is not None and run < 0:
+            return  # a run already in the store
+        text = self._encode(doc)
+        with self._lock:
+            pending = self._pending
+            pending.append((run, name, stream, text))
+            self._pending_size += len(text)
+            if len(pending) == 1:
+                self._oldest = time.monotonic()
+                if self.commit_interval:
+                    self._wake_flusher()
+                    return
+            elif (time.monotonic() - self._oldest < self.commit_interval
+                  and len(pending) < _MAX_PENDING and self._pending_size < _MAX_PENDING_SIZE):
+                return
+            self._commit_locked()
+
+    def flush(self) -> None:
+        """Commit the documents still queued in memory."""
+        with self._lock:
+            self._commit_locked()
+
+    def close(self) -> None:
+        """Commit what is queued and close the file; the store reopens it if used again."""
+        with self._lock:
+            self._commit_locked()
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+        with self._read_lock:
+            if self._read_conn is not None:
+                self._read_conn.close()
+                self._read_conn = None
+
+    def __enter__(self) -> "DocumentStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = connect(self.path)
+        return self._conn
+
+    def _store_now(self, name: str, doc: dict) -> None:
+        """A start, descriptor, stop, resource or unknown document: committed at once."""
+        text = self._encode(doc)
+        with self._lock:
+            conn = self._connection()
+            self._commit_locked()
+            with _transaction(conn, self.path, name):
+                run = self._write_structure(conn, name, doc)
+                if run is None or run >= 0:
+                    conn.execute(_INSERT_DOC, (run, name, None, 1, text))
+
+    def _write_structure(self, conn: sqlite3.Connection, name: str, doc: dict) -> Optional[int]:
+        """Record what the document says about runs and streams; return its run id."""
+        if name == "start":
+            uid = doc["uid"]
+            if conn.execute("SELECT 1 FROM runs WHERE uid = ?", (uid,)).fetchone():
+                logger.warning("Run %s is in %s already; its documents are not stored again.",
+                               uid, self.path)
+                run = self._run_ids[uid] = next(self._skip_ids)
+                self._children[run] = []
+                return run
+            run = conn.execute(
+                "INSERT INTO runs (uid, scan_id, plan_name, time, start) VALUES (?, ?, ?, ?, ?)",
+                (uid, _int_or_none(doc.get("scan_id")), _str_or_none(doc.get("plan_name")),
+                 float(doc["time"]), _encode_for_queries(doc)),
+            ).lastrowid
+            assert run is not None
+            self._run_ids[uid] = run
+            self._children[run] = []
+            return run
+        if name == "stop":
+            run = self._run_ids.pop(doc["run_start"], None)
+            for key in self._children.pop(run, ()) if run is not None else ():
+                self._parents.pop(key, None)
+            if run is not None and run < 0:
+                return run
+            conn.execute(
+                "UPDATE runs SET exit_status = ?, reason = ?, stop_time = ?, num_events = ? "
+                "WHERE uid = ?",
+                (str(doc.get("exit_status")), doc.get("reason") or "", doc.get("time"),
+                 json.dumps(doc.get("num_events") or {}), doc["run_start"]),
+            )
+            return run
+        owner = doc.get("run_start")
+        if owner is None and name in ("resource", "stream_resource") and len(self._run_ids) == 1:
+            owner = next(iter(self._run_ids))  # old resources do not name their run
+        run = self._run_ids.get(owner) if owner is not None else None
+        if run is None or "uid" not in doc:
+            return run
+        stream = None
+        if name == "descriptor" and run >= 0:
+            stream = conn.execute(
+                "INSERT INTO streams (descriptor, run, name) VALUES (?, ?, ?)",
+                (doc["uid"], run, str(doc.get("name", "primary"))),
+            ).lastrowid
+        self._parents[doc["uid"]] = (run, stream)
+        self._children.setdefault(run, []).append(doc["uid"])
+        return run
+
+    def _commit_locked(self) -> None:
+        pending = self._pending
+        if not pending:
+            return
+        conn = self._connection()
+        with _transaction(conn, self.path, pending[-1][1]):
+            conn.executemany(_INSERT_DOC, _batch_rows(pending))
+        self._pending = []
+        self._pending_size = 0
+
+    # -- the background commit ----------------------------------------------------
+    def _wake_flusher(self) -> None:
+        if self._flusher is None or not self._flusher.is_alive():
+            self._flusher = threading.Thread(
+                target=_flusher_main, args=(weakref.ref(self), self._wake),
+                name=f"benchplan-store-{self.path.name}", daemon=True,
+            )
+            self._flusher.start()
+        self._wake.set()
+
+    def _background_commit(self) -> float:
+        """Commit from the background thread; return how long to wait before the next try."""
+        with self._lock:
+            self._wake.clear()
+            try:
+                self._commit_locked()
+            except sqlite3.Error:
+                self._failures += 1
+                logger.exception("The document store could not commit to %s; it will retry.", self.path)
+                self._wake.set()
+                return min(5.0, 0.5 * self._failures)
+            self._failures = 0
+            return self.commit_interval
+
+    # -- reading ------------------------------------------------------------------
+    def _reading(self) -> "_Reading":
+        return _Reading(self)
+
+    def _after_fork(self) -> None:
+        # A connection must not cross fork(): the child drops the parent's (unclosed:
+        # closing it could release locks the parent holds) and its queued documents.
+        _ABANDONED.extend(c for c in (self._conn, self._read_conn) if c is not None)
+        self._setup()
+
+
+class _Reading:
+    """``with store._reading() as conn``: the queue committed, the read connection locked."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> sqlite3.Connection:
+        store = self.store
+        if store._pending:
+            store.flush()
+        store._read_lock.acquire()
+        if store._read_conn is None:
+            try:
+                store._read_conn = connect(store.path)
+            except BaseException:
+                store._read_lock.release()
+                raise
+        return store._read_conn
+
+    def __exit__(self, *exc: Any) -> None:
+        self.store._read_lock.release()
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error, with an error naming the file."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, name: str) -> None:
+        self.conn, self.path, self.name = conn, path, name
+
+    def __enter__(self) -> None:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self._raise(exc)
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if kind is None:
+            try:
+                self.conn.execute("COMMIT")
+                return
+            except sqlite3.Error as err:
+                exc = err
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            self._raise(exc)
+
+    def _raise(self, exc: sqlite3.Error) -> None:
+        raise type(exc)(
+            f"Cannot store the {self.name!r} document in {os.fspath(self.path)!r}: {exc}. "
+            "Check that the disk has room and the file is writable; another process "
+            f"holding the file longer than {BUSY_TIMEOUT:g} s also causes this."
+        ) from exc
+
+
+def _batch_rows(pending: list[tuple]) -> Iterator[tuple]:
+    """Rows of consecutive queued documents of one run, kind and stream, as JSON arrays."""
+    texts: list[str] = []
+    key: tuple = ()
+    size = 0
+    for run, name, stream, text in pending:
+        if (run, name, stream) != key or size > _MAX_ROW:
+            if texts:
+                yield (*key, len(texts), "[" + ",".join(texts) + "]")
+            key, texts, size = (run, name, stream), [], 0
+        texts.append(text)
+        size += len(text)
+    yield (*key, len(texts), "[" + ",".join(texts) + "]")
+
+
+def _int_or_none(value: Any) -> Optional[int]:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _str_or_none(value: Any) -> Optional[str]:
+    return None if value is None else str(value)
+
+
+def _flusher_main(ref: "weakref.ref[DocumentStore]", wake: threading.Event) -> None:
+    while True:
+        if not wake.wait(timeout=5.0):
+            if ref() is None:
+                return
+            continue
+        store = ref()
+        if store is None:
+            return
+        time.sleep(store.commit_interval)
+        delay = store._background_commit()
+        del store
+        if delay > 0.05:
+            time.sleep(delay)
+
+
+_LIVE: "weakref.WeakSet[DocumentStore]" = weakref.WeakSet()
+_ABANDONED: list = []
+_DEFAULT: dict[Path, DocumentStore] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def _flush_all() -> None:
+    for store in list(_LIVE):
+        try:
+            store.flush()
+        except Exception:  # pragma: no cover - at exit, nothing more can be done
+            logger.exception("Could not commit the last documents to %s", store.path)
+
+
+def _after_fork_in_child() -> None:
+    global _DEFAULT_LOCK
+    _DEFAULT_LOCK = threading.Lock()
+    for store in list(_LIVE):
+        store._after_fork()
+
+
+atexit.register(_flush_all)
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def default_store() -> Optional[DocumentStore]:
+    """The process-wide store at the default path, or None when ``$BENCHPLAN_STORE=off``.
+
+    The same object for every caller while the default path stays the same
+    (it follows ``$BENCHPLAN_DATA_DIR`` and ``$BENCHPLAN_STORE``); nothing is
+    opened until the first document.
+
+    Examples
+    --------
+    >>> from benchplan.store import default_store
+    >>> store = default_store()
+    >>> store is default_store()
+    True
+    """
+    if not store_enabled():
+        return None
+    path = default_store_path()
+    with _DEFAULT_LOCK:
+        store = _DEFAULT.get(path)
+        if store is None:
+            store = _DEFAULT[path] = DocumentStore(path)
+        return store
+
+
