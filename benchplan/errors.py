@@ -98,15 +98,27 @@ class NoReplayAllowed(Exception):
 
 
 class RequestAbort(Exception):
-    """Thrown into a plan by :meth:`RunEngine.abort` so its cleanup runs."""
+    """Thrown into a plan by :meth:`~benchplan.RunEngine.abort` so its cleanup runs.
+
+    ``exit_status`` is 'abort'; ``reason`` is the reason given to abort().
+    """
+
+    exit_status = "abort"
+    reason = ""
 
 
 class RequestStop(Exception):
-    """Thrown into a plan by :meth:`RunEngine.stop` so its cleanup runs."""
+    """Thrown into a plan by :meth:`~benchplan.RunEngine.stop` so its cleanup runs.
+
+    ``exit_status`` is 'success'.
+    """
+
+    exit_status = "success"
+    reason = ""
 
 
 class PlanHalt(GeneratorExit):
-    """Used to close a plan on :meth:`RunEngine.halt`; its cleanup is skipped."""
+    """Used to close a plan on :meth:`~benchplan.RunEngine.halt`; its cleanup is skipped."""
 
 
 class InvalidCommand(KeyError):

@@ -244,7 +244,13 @@ class RunBundler:
         return events
 
     # -- monitors ------------------------------------------------------------------
-    def monitor(self, obj: Any, name: str, call_soon_threadsafe: Callable) -> None:
+    def monitor(
+        self,
+        obj: Any,
+        name: str,
+        call_soon_threadsafe: Callable,
+        on_error: Callable[[BaseException], None],
+    ) -> None:
         if obj in self._monitors:
             raise IllegalMessageSequence(
                 f"Cannot 'monitor' {_name(obj)}: it is already monitored in run {self.uid[:8]}."
@@ -263,15 +269,20 @@ class RunBundler:
                 reading = obj.read()
                 data = {k: v["value"] for k, v in reading.items()}
                 timestamps = {k: v["timestamp"] for k, v in reading.items()}
-            call_soon_threadsafe(self._emit_monitored, obj, stream, data, timestamps)
+            call_soon_threadsafe(self._emit_monitored, obj, stream, data, timestamps, on_error)
 
         token = obj.subscribe(on_value)
         self._monitors[obj] = (name, on_value, token)
 
-    def _emit_monitored(self, obj: Any, stream: _Stream, data: dict, timestamps: dict) -> None:
+    def _emit_monitored(
+        self, obj: Any, stream: _Stream, data: dict, timestamps: dict, on_error: Callable
+    ) -> None:
         if self.closed or obj not in self._monitors:
             return
-        self._emit("event", stream.compose_event(data, timestamps, validate=False))
+        try:
+            self._emit("event", stream.compose_event(data, timestamps, validate=False))
+        except Exception as exc:  # a callback failed: the plan fails at its next message
+            on_error(exc)
 
     def monitored(self, obj: Any) -> bool:
         return obj in self._monitors

@@ -84,11 +84,24 @@ class ControlCommands:
             tokens.remove(token)
 
     def install_suspender(self, msg: Any) -> None:
-        self._k.engine.install_suspender(msg.obj)
-        self._k.ctx.suspenders.append(msg.obj)  # type: ignore[union-attr]
+        suspender = _suspender(msg)
+        self._k.engine.install_suspender(suspender)
+        self._k.ctx.suspenders.append(suspender)  # type: ignore[union-attr]
 
     def remove_suspender(self, msg: Any) -> None:
-        self._k.engine.remove_suspender(msg.obj)
+        suspender = _suspender(msg)
+        self._k.engine.remove_suspender(suspender)
         suspenders = self._k.ctx.suspenders  # type: ignore[union-attr]
-        if msg.obj in suspenders:
-            suspenders.remove(msg.obj)
+        if suspender in suspenders:
+            suspenders.remove(suspender)
+
+
+def _suspender(msg: Any) -> Any:
+    """The suspender of an install/remove message: ``Msg(cmd, None, s)`` (bluesky's form)
+    or ``Msg(cmd, s)``."""
+    suspender = msg.args[0] if msg.args else msg.kwargs.get("suspender", msg.obj)
+    if suspender is None:
+        raise TypeError(
+            f"Msg({msg.command!r}) carries no suspender: yield Msg({msg.command!r}, None, suspender)."
+        )
+    return suspender

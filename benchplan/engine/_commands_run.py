@@ -52,7 +52,7 @@ class RunCommands:
                 "simultaneous run its own run= key."
             )
         engine = k.engine
-        md: dict = {**engine.md, **ctx.call_md, **msg.kwargs}
+        md: dict = {**ctx.plan_md, **engine.md, **ctx.call_md, **msg.kwargs}
         scan_id = engine.scan_id_source(engine.md)
         if inspect.isawaitable(scan_id):
             scan_id = await scan_id
@@ -72,6 +72,10 @@ class RunCommands:
         del ctx.runs[msg.run]
         exit_status = msg.kwargs.get("exit_status") or "success"
         reason = msg.kwargs.get("reason") or ""
+        driver = self._k.driver
+        ending = driver.interruptions.ending if driver is not None else None
+        if not reason and ending is not None and exit_status != "fail":
+            reason = ending.reason  # a plan closing its run on abort() keeps the reason given
         run.close(exit_status, reason)
         return run.uid
 
@@ -98,7 +102,8 @@ class RunCommands:
         obj = msg.obj
         name = msg.kwargs.get("name") or f"{getattr(obj, 'name', 'obj')}_monitor"
         ctx.see(obj)
-        ctx.run(msg.run, "monitor").monitor(obj, name, self._k.loop.call_soon_threadsafe)
+        run = ctx.run(msg.run, "monitor")
+        run.monitor(obj, name, self._k.loop.call_soon_threadsafe, ctx.fail_later)
 
     def unmonitor(self, msg: Any) -> None:
         ctx = self._k.ctx

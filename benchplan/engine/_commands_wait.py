@@ -33,8 +33,11 @@ class WaitCommands:
         timeout = kwargs.get("timeout")
         ctx = self._k.ctx
         assert ctx is not None
-        statuses = ctx.groups.pop(group, None)
+        # the group is kept until the wait is over: an interrupted wait, run again on
+        # resume, still waits for it
+        statuses = ctx.groups.get(group)
         if not statuses:
+            ctx.groups.pop(group, None)
             return True
         pending = [s for s in statuses if not s.done]
         if pending:
@@ -50,11 +53,12 @@ class WaitCommands:
                         f"'wait' for group {group!r} timed out after {timeout} s: "
                         f"{len(still)} of {len(statuses)} statuses not done ({still!r})."
                     ) from None
-                ctx.groups.setdefault(group, []).extend(still)
+                ctx.groups[group] = still
                 return False
             finally:
                 if hook is not None:
                     hook(None)
+        ctx.groups.pop(group, None)
         ctx.take_failures(statuses)
         check_statuses(statuses)
         return True

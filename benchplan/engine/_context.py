@@ -20,8 +20,12 @@ class PlanContext:
     nothing leaks from one plan into the next.
     """
 
-    def __init__(self, plan_name: str, call_md: dict, requests: Requests) -> None:
+    def __init__(
+        self, plan_name: str, call_md: dict, requests: Requests, plan_md: Optional[dict] = None
+    ) -> None:
         self.plan_name = plan_name
+        #: defaults for the start document from the plan object (plan_type, plan_name)
+        self.plan_md = plan_md or {}
         self._requests = requests
         self.call_md = call_md
         self.runs: dict[Any, RunBundler] = {}
@@ -85,12 +89,23 @@ class PlanContext:
 
         status.add_callback(on_done)
 
-    def pardon_statuses(self) -> None:
-        """Forget every status so far (a pause stops devices; their failures are expected)."""
+    def pardon_statuses(self, *, keep_groups: bool = False) -> None:
+        """Forget the failures of every status so far (a pause stops devices, so they are
+        expected) and, unless ``keep_groups``, the statuses themselves (the step is re-taken)."""
         self.generation += 1
-        self.groups.clear()
+        if not keep_groups:
+            self.groups.clear()
         with self.failed_lock:
-            self.failed.clear()
+            self.failed = [f for f in self.failed if f[0] is None]
+
+    def fail_later(self, exc: BaseException) -> None:
+        """Throw ``exc`` into the plan at its next message (an error raised on the loop)."""
+        with self.failed_lock:
+            self.failed.append((None, exc))
+        requests = self._requests
+        with requests.lock:
+            requests.status_failed = True
+            requests.attn = True
 
     def take_failures(self, statuses: Optional[list] = None) -> list:
         """Remove and return recorded failures (of ``statuses`` only, if given)."""

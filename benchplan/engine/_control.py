@@ -49,7 +49,8 @@ class EngineControl:
     breakpoints."""
 
     def __init__(self, kernel: "Kernel", enabled: bool) -> None:
-        self._k = kernel
+        # weak: the server on the loop must not keep a dropped RunEngine alive
+        self._k: "Kernel" = weakref.proxy(kernel)
         self.enabled = enabled and control_enabled()
         self.server: Optional[ControlServer] = None
         self.breakpoint: Optional[Breakpoint] = None
@@ -89,8 +90,19 @@ class EngineControl:
                 self.enabled = False
                 return
             self.server = server
-            weakref.finalize(self._k.engine, server.close_files)
             atexit.register(server.close_files)
+
+    async def stop_server(self) -> None:
+        """On the loop: stop accepting connections and remove the endpoint's files."""
+        if self.server is not None:
+            await self.server.stop()
+
+    def close(self) -> None:
+        """Remove the endpoint's files (the loop, and the server with it, is stopped next)."""
+        server = self.server
+        if server is not None:
+            server.close_files()
+            atexit.unregister(server.close_files)
 
     # -- requests ----------------------------------------------------------------------
     def status(self) -> dict:

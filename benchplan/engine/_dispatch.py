@@ -57,19 +57,31 @@ class Dispatcher:
         return token
 
     def subscribe_many(self, subs: Any) -> list[int]:
-        """Subscribe a callable, a list of them, or a {name: callable(s)} dict."""
+        """Subscribe a callable, a list of them, or a {name: callable(s)} dict; all or none."""
+        tokens: list[int] = []
+        try:
+            self._subscribe_many(subs, tokens)
+        except BaseException:
+            self.unsubscribe_all(tokens)
+            raise
+        return tokens
+
+    def _subscribe_many(self, subs: Any, tokens: list[int]) -> None:
         if subs is None:
-            return []
+            return
         if callable(subs):
-            return [self.subscribe(subs)]
+            tokens.append(self.subscribe(subs))
+            return
         if isinstance(subs, dict):
-            tokens = []
             for name, funcs in subs.items():
                 funcs = funcs if isinstance(funcs, (list, tuple)) else [funcs]
-                tokens.extend(self.subscribe(f, name) for f in funcs)
-            return tokens
-        if isinstance(subs, Iterable):
-            return [self.subscribe(f) for f in subs]
+                for func in funcs:
+                    tokens.append(self.subscribe(func, name))
+            return
+        if isinstance(subs, Iterable) and not isinstance(subs, (str, bytes)):
+            for func in subs:
+                tokens.append(self.subscribe(func))
+            return
         raise TypeError(
             f"subs must be a callable, a list of callables or a dict of document name to "
             f"callables, not {type(subs).__name__}."

@@ -74,6 +74,7 @@ async def execute(kernel: "Kernel", driver: "PlanDriver", gen: Generator, tokens
             outcome.run_uids = tuple(ctx.run_uids)
         kernel.dispatcher.unsubscribe_all(tokens)
         kernel.suspension_depth = 0
+        _requeue_suspensions(kernel)
         kernel.requests.reset()
         segment = kernel.segment
         kernel.ctx = kernel.driver = kernel.task = kernel.segment = None
@@ -82,6 +83,21 @@ async def execute(kernel: "Kernel", driver: "PlanDriver", gen: Generator, tokens
                 kernel.state.change(State.IDLE)
         if segment is not None and not segment.done():
             segment.set_result(outcome)
+
+
+def _requeue_suspensions(kernel: "Kernel") -> None:
+    """Suspensions still unresolved when the plan ended apply to the next plan."""
+    pending, kernel.active_suspensions = kernel.active_suspensions, []
+    unresolved = [r for r in pending if not _done(r.fut)]
+    if unresolved:
+        with kernel.requests.lock:
+            kernel.requests.suspensions[:0] = unresolved
+            kernel.requests.attn = True
+
+
+def _done(fut: Any) -> bool:
+    done = getattr(fut, "done", None)
+    return bool(done()) if callable(done) else False
 
 
 def _cleanup(kernel: "Kernel", outcome: Outcome, halted: bool) -> None:

@@ -9,7 +9,8 @@ import time
 from typing import TYPE_CHECKING, Any, Generator, Optional
 
 from .._report import report
-from ..errors import FailedPause, FailedStatus, NoReplayAllowed, PlanHalt, RequestAbort, RequestStop
+from ..errors import FailedPause, FailedStatus, NoReplayAllowed, PlanHalt
+from ._compat import control_exception
 from ._msg import Msg
 from ._requests import EndRequest, SuspendRequest
 from ._state import State
@@ -58,7 +59,9 @@ def stop_devices(objs: Any, *, success: bool) -> None:
             logger.exception("%s.stop() failed", _name(obj))
 
 
-def _replay(msgs: list, forward: bool) -> Generator[Any, Any, Any]:
+def _replay(msgs: list, forward: bool, prepare: Any = None) -> Generator[Any, Any, Any]:
+    if prepare is not None:
+        prepare()
     response = None
     for msg in msgs:
         response = yield msg
@@ -111,6 +114,8 @@ class Interruptions:
             if not failures:
                 return self.PROCEED
             status, cause = failures[0]
+            if status is None:  # an error raised on the loop, e.g. by a monitor's callback
+                return cause
             detail = f": {cause}" if cause is not None else ""
             err = FailedStatus(status, f"{_name(getattr(status, 'obj', status))} failed{detail}")
             err.__cause__ = cause
@@ -142,9 +147,7 @@ class Interruptions:
         self.ending = end
         if end.kind == "halt":
             raise PlanHalt(end.reason or "halted")
-        if end.kind == "stop":
-            return RequestStop()
-        return RequestAbort(end.reason)
+        return control_exception(end.kind, end.reason)
 
     def _abort_instead(self, reason: str) -> BaseException:
         state = self._k.state
@@ -153,13 +156,20 @@ class Interruptions:
                 state.change(State.ABORTING)
         report(reason)
         self.ending = EndRequest("abort", reason)
-        return RequestAbort(reason)
+        return control_exception("abort", reason)
 
     # -- rewinding -----------------------------------------------------------------
     def _rewind(self, msg: Any, frame: "Frame", executed: bool, recorded: bool) -> list:
         ctx = self._k.ctx
         assert ctx is not None
-        msgs = ctx.cache.replay_list(None if executed else msg, recorded)
+        return ctx.cache.replay_list(None if executed else msg, recorded)
+
+    def _prepare_replay(self, msgs: list, from_checkpoint: bool) -> None:
+        """Just before a replay starts: drop the partial bundles it re-creates and forget
+        the readings it takes again. Statuses are forgotten when the step is re-taken
+        from its checkpoint; otherwise the plan still waits on them."""
+        ctx = self._k.ctx
+        assert ctx is not None
         for run in ctx.runs.values():
             if not run.bundle_open:
                 continue
@@ -168,12 +178,17 @@ class Interruptions:
                 run.drop()
             else:
                 run.forget(m.obj for m in mine if m.command == "read")
-        ctx.pardon_statuses()
-        return msgs
+        ctx.pardon_statuses(keep_groups=not from_checkpoint)
 
-    def _push_replay(self, msgs: list, *, forward: bool, record: bool) -> None:
-        if msgs:
-            self._driver.push(_replay(msgs, forward), record=record, passthrough=True)
+    def _push_replay(
+        self, msgs: list, *, forward: bool, record: bool, from_checkpoint: bool = False
+    ) -> None:
+        if msgs or from_checkpoint:
+            self._driver.push(
+                _replay(msgs, forward, lambda: self._prepare_replay(msgs, from_checkpoint)),
+                record=record,
+                passthrough=True,
+            )
 
     def _record(self, kind: str) -> None:
         for run in list(self._k.ctx.runs.values()):  # type: ignore[union-attr]
@@ -216,9 +231,11 @@ class Interruptions:
                 "so there is no safe place to resume from. It was aborted instead."
             )
         replay = self._rewind(msg, frame, executed, recorded)
+        from_checkpoint = ctx.cache.rewindable
+        ctx.pardon_statuses(keep_groups=True)
         try:
             if not self._quiet_devices():
-                replay = [] if executed else [msg]
+                replay, from_checkpoint = ([] if executed else [msg]), False
         except FailedPause as exc:
             return self._abort_instead(f"Could not pause, so the plan was aborted: {exc}")
         self._record("pause")
@@ -226,7 +243,9 @@ class Interruptions:
             return self._end()
         call_devices(ctx.seen.values(), "resume")
         self._record("resume")
-        self._push_replay(replay, forward=not executed, record=frame.record)
+        self._push_replay(
+            replay, forward=not executed, record=frame.record, from_checkpoint=from_checkpoint
+        )
         return None
 
     async def _wait_for_decision(self) -> str:
@@ -265,6 +284,7 @@ class Interruptions:
                 self._push_replay([msg], forward=True, record=frame.record)
             return None
         why = "; ".join(r.justification or "a suspender tripped" for r in pending)
+        k.active_suspensions.extend(pending)
         if not ctx.cache.resumable:
             return self._abort_instead(
                 f"The plan cannot be suspended ({why}): it cleared its last checkpoint "
@@ -274,15 +294,19 @@ class Interruptions:
             if k.state.state is State.RUNNING:
                 k.state.change(State.SUSPENDING)
         replay = self._rewind(msg, frame, executed, recorded)
+        from_checkpoint = ctx.cache.rewindable
+        ctx.pardon_statuses(keep_groups=True)
         try:
             if not self._quiet_devices():
-                replay = [] if executed else [msg]
+                replay, from_checkpoint = ([] if executed else [msg]), False
         except FailedPause as exc:
             return self._abort_instead(f"Could not suspend, so the plan was aborted: {exc}")
         self._record("suspend")
         report(f"Suspending the plan at {time.strftime('%Y-%m-%d %H:%M:%S')}: {why}")
         k.suspension_depth += 1
-        self._push_replay(replay, forward=not executed, record=frame.record)
+        self._push_replay(
+            replay, forward=not executed, record=frame.record, from_checkpoint=from_checkpoint
+        )
         self._driver.push(self._suspension(pending), record=False, passthrough=False)
         return None
 
@@ -295,10 +319,13 @@ class Interruptions:
         for request in pending:
             if request.post_plan is not None:
                 yield from _as_plan(request.post_plan)
-        yield Msg("_suspension_end", None)
+        yield Msg("_suspension_end", None, pending)
 
-    def end_suspension(self) -> None:
+    def end_suspension(self, pending: list) -> None:
         k = self._k
+        for request in pending:
+            if request in k.active_suspensions:
+                k.active_suspensions.remove(request)
         k.suspension_depth = max(0, k.suspension_depth - 1)
         if k.suspension_depth:
             return

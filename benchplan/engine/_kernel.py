@@ -46,6 +46,8 @@ class Kernel:
         self.task: Optional[asyncio.Task] = None
         self.segment: Optional[concurrent.futures.Future] = None
         self.suspension_depth = 0
+        #: suspension requests being waited on (re-queued if the plan ends first)
+        self.active_suspensions: list = []
         self.msg_hook: Optional[Callable[[Any], Any]] = None
         self.driver: Any = None
 

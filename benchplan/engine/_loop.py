@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Optional
+from typing import Awaitable, Callable, Optional
 
 __all__ = ["LoopThread"]
 
@@ -22,12 +22,15 @@ class LoopThread:
         self._loop = loop
         self._thread: Optional[threading.Thread] = None
         self._lock = threading.Lock()
+        self._closed = False
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
         """The running loop, started the first time it is asked for."""
         thread = self._thread
         if thread is None or not thread.is_alive():
+            if self._closed:
+                raise RuntimeError("This RunEngine was closed; make a new one.")
             self._start()
         assert self._loop is not None
         return self._loop
@@ -38,6 +41,30 @@ class LoopThread:
 
     def in_loop_thread(self) -> bool:
         return self._thread is not None and threading.current_thread() is self._thread
+
+    def stop(self, cleanup: Optional[Callable[[], Awaitable[None]]] = None) -> None:
+        """Run ``cleanup()`` on the loop, stop the loop and wait for its thread to end
+        (safe to call twice, and from the loop thread itself)."""
+        with self._lock:
+            thread, loop = self._thread, self._loop
+            self._thread = None
+            self._closed = True
+        if thread is None or loop is None or not thread.is_alive():
+            return
+
+        async def finish() -> None:
+            try:
+                if cleanup is not None:
+                    await cleanup()
+                await loop.shutdown_asyncgens()
+            finally:
+                loop.stop()
+
+        loop.call_soon_threadsafe(lambda: loop.create_task(finish()))
+        if threading.current_thread() is not thread:
+            thread.join(5)
+        if not loop.is_running():
+            loop.close()
 
     def _start(self) -> None:
         with self._lock:

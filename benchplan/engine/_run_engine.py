@@ -7,6 +7,7 @@ import concurrent.futures
 import contextlib
 import logging
 import sys
+import weakref
 from collections.abc import MutableMapping
 from typing import Any, Callable, Iterable, Optional
 
@@ -54,6 +55,11 @@ def default_md_validator(md: MutableMapping) -> None:
     for key in md:
         if not isinstance(key, str):
             raise ValueError(f"Metadata keys must be strings, not {key!r}.")
+
+
+def _shut_down(loop_thread: Any, control: Any) -> None:
+    control.close()
+    loop_thread.stop(control.stop_server)
 
 
 def _ensure_generator(plan: Any) -> Any:
@@ -162,6 +168,7 @@ class RunEngine:
         self._suspensions.register()
         self._control = EngineControl(self._k, control)
         self._control.register()
+        self._finalizer = weakref.finalize(self, _shut_down, self._k.loop_thread, self._control)
         self._verbose = False
         self._user_msg_hook: Optional[Callable[[Any], Any]] = None
         self.verbose = verbose
@@ -306,6 +313,7 @@ class RunEngine:
         plan's exception when it fails.
         """
         self._check_depth()
+        self._refuse_loop_thread("RE(...)")
         segment = self._start(plan, subs, metadata)
         return self._block(segment)
 
@@ -340,12 +348,15 @@ class RunEngine:
                 metadata = dict(self.md_normalizer(metadata))
             self.md_validator({**self.md, **metadata})
             name = _plan_name(plan)
+            plan_md = {"plan_type": type(plan).__name__}
+            if getattr(plan, "__name__", None):
+                plan_md["plan_name"] = plan.__name__
             gen = _ensure_generator(plan)
             for preprocessor in self.preprocessors:
                 gen = _ensure_generator(preprocessor(gen))
             tokens = k.dispatcher.subscribe_many(subs)
             k.requests.reset()
-            k.ctx = PlanContext(name, metadata, k.requests)
+            k.ctx = PlanContext(name, metadata, k.requests, plan_md)
             k.driver = PlanDriver(k, name)
             segment: concurrent.futures.Future = concurrent.futures.Future()
             k.segment = segment
@@ -383,12 +394,15 @@ class RunEngine:
         if segment is not None and not segment.done():
             segment.set_result(outcome)
 
-    def _block(self, segment: concurrent.futures.Future, *, raise_interrupted: bool = True) -> Any:
+    def _refuse_loop_thread(self, what: str) -> None:
         if self._k.loop_thread.in_loop_thread():
             raise RuntimeError(
-                "Cannot block on the RunEngine from its own loop thread (a callback or a "
-                "handler); request the change without waiting, e.g. from another thread."
+                f"Cannot call {what} from the RunEngine's own loop thread (a callback, a "
+                "handler or a suspender): it would wait for itself. Do it from another thread, "
+                "or use the non-blocking requests (request_pause, request_suspend)."
             )
+
+    def _block(self, segment: concurrent.futures.Future, *, raise_interrupted: bool = True) -> Any:
         with contextlib.ExitStack() as stack:
             for manager in self.context_managers:
                 stack.enter_context(manager(self))
@@ -410,7 +424,7 @@ class RunEngine:
             raise outcome.exception
         if outcome.interrupted and raise_interrupted and not self.call_returns_result:
             verb = {"abort": "aborted", "stop": "stopped", "halt": "halted"}[outcome.ending]
-            reason = f": {outcome.reason}" if outcome.reason else ""
+            reason = f": {outcome.reason}" if outcome.reason and outcome.reason != verb else ""
             raise RunEngineInterrupted(
                 f"The plan was {verb}{reason}. Its runs were closed with "
                 f"exit_status={outcome.exit_status!r}."
@@ -443,6 +457,7 @@ class RunEngine:
     def resume(self) -> Any:
         """Resume a paused plan from its last checkpoint; blocks like ``RE(...)``."""
         k = self._k
+        self._refuse_loop_thread("RE.resume()")
         with k.state.lock:
             k.state.require("resume", State.PAUSED)
             segment: concurrent.futures.Future = concurrent.futures.Future()
@@ -458,6 +473,8 @@ class RunEngine:
 
     def _end(self, kind: str, reason: str, target: State) -> Any:
         k = self._k
+        if self.state is State.PAUSED:
+            self._refuse_loop_thread(f"RE.{kind}() of a paused plan")
         allowed = (State.RUNNING, State.PAUSING, State.PAUSED, State.SUSPENDING)
         if kind == "halt":
             allowed += (State.ABORTING, State.STOPPING, State.PANICKED)
@@ -493,6 +510,15 @@ class RunEngine:
         """End the plan at once, skipping its cleanup; moved devices are still stopped and
         its runs close with exit_status 'abort'."""
         return self._end("halt", "halted", State.HALTING)
+
+    def close(self) -> None:
+        """Stop serving the control endpoint and stop the loop thread.
+
+        The RunEngine must be idle; it cannot run plans afterwards. A RunEngine
+        that is garbage-collected is closed the same way.
+        """
+        self._k.state.require("close the RunEngine", State.IDLE)
+        self._finalizer()
 
     def __repr__(self) -> str:
         return f"<RunEngine state={self.state.value!r}>"

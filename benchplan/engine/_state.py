@@ -45,7 +45,7 @@ _TRANSITIONS: dict[State, frozenset[State]] = {
     _S.IDLE: frozenset({_S.RUNNING, _S.PANICKED}),
     _S.RUNNING: frozenset({_S.IDLE, _S.PAUSING, _S.SUSPENDING, *_ENDING, _S.PANICKED}),
     _S.PAUSING: frozenset({_S.PAUSED, *_ENDING, _S.IDLE, _S.PANICKED}),
-    _S.PAUSED: frozenset({_S.RUNNING, *_ENDING, _S.PANICKED}),
+    _S.PAUSED: frozenset({_S.RUNNING, _S.SUSPENDING, *_ENDING, _S.PANICKED}),
     _S.SUSPENDING: frozenset({_S.RUNNING, _S.PAUSING, *_ENDING, _S.IDLE, _S.PANICKED}),
     _S.ABORTING: frozenset({_S.IDLE, _S.HALTING, _S.PANICKED}),
     _S.STOPPING: frozenset({_S.IDLE, _S.HALTING, _S.PANICKED}),

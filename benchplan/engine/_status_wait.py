@@ -51,6 +51,24 @@ async def await_statuses(statuses: list[Any], timeout: float | None) -> None:
         await asyncio.wait_for(done, timeout)
 
 
+def _watch_concurrent(fut: "concurrent.futures.Future[Any]") -> "asyncio.Future[Any]":
+    loop = asyncio.get_running_loop()
+    mirror = loop.create_future()
+
+    def copy(done: "concurrent.futures.Future[Any]") -> None:
+        if mirror.done():
+            return
+        if done.cancelled():
+            mirror.cancel()
+        elif done.exception() is not None:
+            mirror.set_exception(done.exception())  # type: ignore[arg-type]
+        else:
+            mirror.set_result(done.result())
+
+    fut.add_done_callback(lambda done: loop.call_soon_threadsafe(copy, done))
+    return mirror
+
+
 class _TaskStatus:
     """A status view of an asyncio task (for devices whose methods are coroutines)."""
 
@@ -89,9 +107,15 @@ def status_from(result: Any, obj: Any) -> Any:
 
 
 def as_awaitable(fut: Any) -> Any:
-    """Turn a future, a concurrent future, an awaitable or a factory of one into an awaitable."""
+    """Turn a future, a concurrent future, an awaitable or a factory of one into an awaitable.
+
+    A future given by the caller is watched, never cancelled: when the engine stops
+    waiting (a pause), the caller's future is left as it was.
+    """
     if isinstance(fut, concurrent.futures.Future):
-        return asyncio.wrap_future(fut)
+        return _watch_concurrent(fut)
+    if isinstance(fut, asyncio.Future):
+        return asyncio.shield(fut)
     if inspect.isawaitable(fut):
         return fut
     if callable(fut):

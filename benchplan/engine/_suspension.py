@@ -80,4 +80,4 @@ class Suspensions:
                     task.cancel()
 
     def _end(self, msg: Any) -> None:
-        self._k.driver.interruptions.end_suspension()
+        self._k.driver.interruptions.end_suspension(msg.args[0] if msg.args else [])

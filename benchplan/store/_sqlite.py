@@ -26,14 +26,16 @@ import itertools
 import json
 import logging
 import os
+from math import isfinite
 import sqlite3
+import sys
 import threading
 import time
 import weakref
 from enum import Enum
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 from ._paths import default_store_path, store_enabled
 from ._reader import BATCHED, StoreReader
@@ -63,10 +65,10 @@ _SCHEMA = (
 )
 
 _INSERT_DOC = "INSERT INTO documents (run, name, stream, n, doc) VALUES (?, ?, ?, ?, ?)"
-_MAX_PENDING = 5000  # documents queued before a commit, however young
-_MAX_PENDING_SIZE = 1 << 24  # characters of JSON queued before a commit
-_MAX_ROW = 1 << 20  # characters of JSON in one row of batched documents
+_MAX_PENDING = 1 << 18  # bytes of JSON queued before a commit, however young
+_CHECKPOINT = 1 << 22  # bytes committed before the background thread checkpoints the WAL
 _NO_PARENT = (None, None)
+_monotonic = time.monotonic
 
 
 def _default(obj: Any) -> Any:
@@ -92,7 +94,7 @@ def _default(obj: Any) -> Any:
 
 
 def encoder() -> Callable[[Any], str]:
-    """A fast compact JSON encoder (numpy values converted, NaN kept as ``NaN``).
+    """A compact JSON encoder (numpy values converted, NaN kept as ``NaN``).
 
     The C encoder of :mod:`json` made once: ``json.dumps`` makes it anew at
     every call, which is most of its cost on a small event.
@@ -102,6 +104,69 @@ def encoder() -> Callable[[Any], str]:
     make = c_make_encoder(None, _default, encode_basestring, None, ":", ",", False, False, True)
     join = "".join
     return lambda obj: join(make(obj, 0))
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def _finite(values: Iterable[Any]) -> bool:
+    """True when no float in ``values`` (nested in lists, dicts, arrays) is NaN or infinite."""
+    for value in values:
+        kind = type(value)
+        if kind is float:
+            if value - value:  # NaN for NaN and the infinities, 0.0 otherwise
+                return False
+        elif kind not in _PLAIN and not _finite_other(value):
+            return False
+    return True
+
+
+def _finite_other(value: Any) -> bool:
+    if isinstance(value, float):
+        return not value - value
+    if isinstance(value, dict):
+        return _finite(value.values())
+    if isinstance(value, (list, tuple)):
+        return _finite(value)
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype.kind in "fc":
+            return bool(np.isfinite(value).all())
+        return value.dtype.kind != "O"  # object arrays: the careful encoder
+    return True
+
+
+def batch_encoder() -> Callable[[str, dict], bytes]:
+    """The encoder of batched documents: ``(name, doc) -> UTF-8 JSON``.
+
+    orjson (several times faster than :mod:`json` on an event) when it is
+    installed, unless the document holds a NaN or an infinity, which orjson
+    would write as null: then the encoder of :func:`encoder`, which keeps them.
+    """
+    careful = encoder()
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is a dependency
+        return lambda name, doc: careful(doc).encode()
+    dumps = orjson.dumps
+    option = orjson.OPT_SERIALIZE_NUMPY
+
+    def encode(name: str, doc: dict) -> bytes:
+        if name == "event":
+            try:  # a sum of the readings is finite only if each is: the common case, fast
+                fast = isfinite(sum(doc["data"].values(), sum(doc["timestamps"].values())))
+            except (TypeError, ValueError):
+                fast = _finite(doc["data"].values()) and _finite(doc["timestamps"].values())
+        else:
+            fast = _finite(doc.values())
+        if fast:
+            try:
+                return dumps(doc, default=_default, option=option)  # type: ignore[no-any-return]
+            except TypeError:  # e.g. an int beyond 64 bits, a key that is not a str
+                pass
+        return careful(doc).encode()
+
+    return encode
 
 
 def _encode_for_queries(doc: dict) -> str:
@@ -192,16 +257,23 @@ class DocumentStore(StoreReader):
         self.path = Path(path).expanduser() if path is not None else default_store_path()
         self.commit_interval = float(commit_interval)
         self._encode = encoder()
+        self._encode_batched = batch_encoder()
         self._setup()
         _LIVE.add(self)
 
     def _setup(self) -> None:
         self._lock = threading.Lock()  # the writer: connection, queue, run ids
         self._read_lock = threading.RLock()
+        self._checkpoint_lock = threading.Lock()
         self._conn: Optional[sqlite3.Connection] = None
         self._read_conn: Optional[sqlite3.Connection] = None
-        self._pending: list[tuple] = []  # (run id, name, stream id, JSON text)
-        self._pending_size = 0
+        # The queue: finished rows, and the row being filled -- consecutive documents
+        # of one run, kind and stream, as the bytes of a JSON array -- with its key.
+        self._rows: list[tuple] = []
+        self._buffer = bytearray()
+        self._count = 0  # documents in _buffer
+        self._key: tuple = (None, None, None)  # (run id, name, stream id) of _buffer
+        self._queued = 0  # bytes queued, rows and buffer
         self._oldest = 0.0  # monotonic time of the oldest queued document
         self._run_ids: dict[str, int] = {}  # start uid -> runs.id, for runs open here
         self._parents: dict[str, tuple[int, Optional[int]]] = {}  # descriptor/resource -> (run, stream)
@@ -209,6 +281,8 @@ class DocumentStore(StoreReader):
         self._wake = threading.Event()
         self._flusher: Optional[threading.Thread] = None
         self._failures = 0
+        self._unchecked = 0  # bytes committed since the last checkpoint
+        self._checkpointer: Optional[sqlite3.Connection] = None  # the background thread's
         self._skip_ids = itertools.count(-1, -1)  # negative run ids: runs not stored again
 
     def __repr__(self) -> str:
@@ -224,20 +298,35 @@ class DocumentStore(StoreReader):
         run, stream = self._parents.get(doc[key], _NO_PARENT)
         if run is not None and run < 0:
             return  # a run already in the store
-        text = self._encode(doc)
+        data = self._encode_batched(name, doc)
         with self._lock:
-            pending = self._pending
-            pending.append((run, name, stream, text))
-            self._pending_size += len(text)
-            if len(pending) == 1:
-                self._oldest = time.monotonic()
+            first = not self._queued
+            if first:
+                self._oldest = _monotonic()
+            key = self._key
+            if key[2] is not stream or key[1] is not name or key[0] != run:
+                self._end_row()
+                self._key = (run, name, stream)
+            buffer = self._buffer
+            if self._count:
+                buffer += b","
+            buffer += data
+            self._count += 1
+            self._queued += len(data)
+            if first:
                 if self.commit_interval:
                     self._wake_flusher()
                     return
-            elif (time.monotonic() - self._oldest < self.commit_interval
-                  and len(pending) < _MAX_PENDING and self._pending_size < _MAX_PENDING_SIZE):
+            elif _monotonic() - self._oldest < self.commit_interval and self._queued < _MAX_PENDING:
                 return
             self._commit_locked()
+
+    def _end_row(self) -> None:
+        """Move the row being filled to the finished rows."""
+        if self._count:
+            self._rows.append((*self._key, self._count, "[" + self._buffer.decode() + "]"))
+            self._buffer.clear()
+            self._count = 0
 
     def flush(self) -> None:
         """Commit the documents still queued in memory."""
@@ -251,6 +340,10 @@ class DocumentStore(StoreReader):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+        with self._checkpoint_lock:
+            if self._checkpointer is not None:
+                self._checkpointer.close()
+                self._checkpointer = None
         with self._read_lock:
             if self._read_conn is not None:
                 self._read_conn.close()
@@ -264,7 +357,12 @@ class DocumentStore(StoreReader):
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = connect(self.path)
+            conn = connect(self.path)
+            if self.commit_interval:
+                # The background thread copies the WAL into the database (a checkpoint,
+                # with an fsync) so that commits made by the RunEngine's thread do not.
+                conn.execute("PRAGMA wal_autocheckpoint=0")
+            self._conn = conn
         return self._conn
 
     def _store_now(self, name: str, doc: dict) -> None:
@@ -327,14 +425,16 @@ class DocumentStore(StoreReader):
         return run
 
     def _commit_locked(self) -> None:
-        pending = self._pending
-        if not pending:
+        self._end_row()
+        rows = self._rows
+        if not rows:
             return
         conn = self._connection()
-        with _transaction(conn, self.path, pending[-1][1]):
-            conn.executemany(_INSERT_DOC, _batch_rows(pending))
-        self._pending = []
-        self._pending_size = 0
+        with _transaction(conn, self.path, rows[-1][1]):
+            conn.executemany(_INSERT_DOC, rows)
+        self._rows = []
+        self._unchecked += self._queued
+        self._queued = 0
 
     # -- the background commit ----------------------------------------------------
     def _wake_flusher(self) -> None:
@@ -358,7 +458,19 @@ class DocumentStore(StoreReader):
                 self._wake.set()
                 return min(5.0, 0.5 * self._failures)
             self._failures = 0
-            return self.commit_interval
+            checkpoint = self._unchecked > _CHECKPOINT
+            if checkpoint:
+                self._unchecked = 0
+        if checkpoint:  # outside the lock: the RunEngine's thread goes on queueing meanwhile
+            with self._checkpoint_lock:
+                try:
+                    if self._checkpointer is None:
+                        self._checkpointer = connect(self.path)
+                    self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:
+                    logger.warning("Could not checkpoint %s; SQLite will do it later.",
+                                   self.path, exc_info=True)
+        return self.commit_interval
 
     # -- reading ------------------------------------------------------------------
     def _reading(self) -> "_Reading":
@@ -367,7 +479,9 @@ class DocumentStore(StoreReader):
     def _after_fork(self) -> None:
         # A connection must not cross fork(): the child drops the parent's (unclosed:
         # closing it could release locks the parent holds) and its queued documents.
-        _ABANDONED.extend(c for c in (self._conn, self._read_conn) if c is not None)
+        _ABANDONED.extend(
+            c for c in (self._conn, self._read_conn, self._checkpointer) if c is not None
+        )
         self._setup()
 
 
@@ -379,7 +493,7 @@ class _Reading:
 
     def __enter__(self) -> sqlite3.Connection:
         store = self.store
-        if store._pending:
+        if store._count or store._rows:
             store.flush()
         store._read_lock.acquire()
         if store._read_conn is None:
@@ -424,21 +538,6 @@ class _transaction:
             "Check that the disk has room and the file is writable; another process "
             f"holding the file longer than {BUSY_TIMEOUT:g} s also causes this."
         ) from exc
-
-
-def _batch_rows(pending: list[tuple]) -> Iterator[tuple]:
-    """Rows of consecutive queued documents of one run, kind and stream, as JSON arrays."""
-    texts: list[str] = []
-    key: tuple = ()
-    size = 0
-    for run, name, stream, text in pending:
-        if (run, name, stream) != key or size > _MAX_ROW:
-            if texts:
-                yield (*key, len(texts), "[" + ",".join(texts) + "]")
-            key, texts, size = (run, name, stream), [], 0
-        texts.append(text)
-        size += len(text)
-    yield (*key, len(texts), "[" + ",".join(texts) + "]")
 
 
 def _int_or_none(value: Any) -> Optional[int]:

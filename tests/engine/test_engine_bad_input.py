@@ -416,3 +416,18 @@ def test_wait_for_a_failing_future_throws_its_error_into_the_plan(RE):
 
     RE(plan())
     assert caught == ["the future failed"]
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: when one entry of subs is bad, the entries "
+                   "before it stay subscribed to every later run")
+@pytest.mark.parametrize("subs", [
+    lambda callback: [callback, 5],
+    lambda callback: {"start": callback, "evnt": callback},
+], ids=["list", "dict"])
+def test_bad_subs_leave_nothing_subscribed(RE, subs):
+    got = []
+    with pytest.raises((TypeError, ValueError)):
+        RE([Msg("open_run"), Msg("close_run")], subs(lambda name, doc: got.append(name)))
+    assert RE.state == "idle"
+    RE([Msg("open_run"), Msg("close_run")])
+    assert got == []

@@ -132,14 +132,15 @@ def test_deferred_pause_waits_for_the_next_checkpoint(RE, docs):
     assert_runs_closed(docs)
 
 
-def test_deferred_pause_from_another_thread_while_sleeping(RE, docs):
-    requested, _ = pause_when(RE, "sleep", defer=True)
+def test_deferred_pause_from_another_thread_while_waiting(RE, docs):
+    requested, _ = pause_when(RE, "wait_for", defer=True)
 
     def plan():
         yield Msg("open_run")
         yield Msg("checkpoint")
-        yield Msg("sleep", None, 0.05)
-        yield Msg("null", "after sleep")
+        # waits until the other thread has made its request
+        yield Msg("wait_for", None, [lambda: RE.loop.run_in_executor(None, requested.wait, 5)])
+        yield Msg("null", "after the wait")
         yield Msg("checkpoint")
         yield Msg("null", "after checkpoint")
         yield Msg("close_run")
@@ -149,11 +150,11 @@ def test_deferred_pause_from_another_thread_while_sleeping(RE, docs):
     RE.msg_hook = lambda msg: (seen.append(msg.obj), inner(msg))
     with pytest.raises(RunEngineInterrupted):
         RE(plan())
-    assert requested.is_set()
-    assert "after sleep" in seen and "after checkpoint" not in seen
+    assert "after the wait" in seen and "after checkpoint" not in seen
     RE.resume()
     assert "after checkpoint" in seen
-    assert seen.count("after sleep") == 1
+    assert seen.count("after the wait") == 1
+    assert docs.stop["exit_status"] == "success"
 
 
 def test_deferred_pause_never_reached_is_dropped(RE, docs):

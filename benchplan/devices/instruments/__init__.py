@@ -9,6 +9,7 @@ address's VISA session with every other driver on it::
 """
 
 from ._factories import (
+    ScpiSignalRW,
     ScpiSignalSpec,
     scpi_array,
     scpi_choice,
@@ -41,6 +42,7 @@ __all__ = [
     "RigolDP832",
     "ScpiChannel",
     "ScpiInstrument",
+    "ScpiSignalRW",
     "ScpiSignalSpec",
     "in_range",
     "one_of",

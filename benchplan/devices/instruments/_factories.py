@@ -19,11 +19,12 @@ from __future__ import annotations
 from typing import Any, Callable, Generic, TypeVar, overload
 
 from benchplan.devices import SignalR, SignalRW
-from benchplan.devices.visa import DEFAULT_POLL_RATE, ScpiBackend
+from benchplan.devices.visa import ScpiBackend
 
 from ._validators import OneOf, Validator, parse_bool, parse_float, parse_floats, parse_str
 
 __all__ = [
+    "ScpiSignalRW",
     "ScpiSignalSpec",
     "scpi_array",
     "scpi_choice",
@@ -35,6 +36,24 @@ __all__ = [
 ]
 
 S = TypeVar("S", bound=SignalR[Any])
+T = TypeVar("T")
+
+
+class ScpiSignalRW(SignalRW[T]):
+    """An instrument setpoint: a :class:`~benchplan.devices.SignalRW` whose
+    ``safe_state()`` is its device's.
+
+    The RunEngine calls ``safe_state()`` on halt and panic on what a plan set,
+    which for an instrument is a setpoint signal (``mv(psu.ch1.voltage, 5)``);
+    this switches off the outputs benchplan switched on on that instrument
+    (or channel).
+    """
+
+    def safe_state(self) -> None:
+        """Call the owning device's ``safe_state()`` (nothing without one)."""
+        safe_state = getattr(self.parent, "safe_state", None)
+        if safe_state is not None:
+            safe_state()
 
 
 class ScpiSignalSpec(Generic[S]):
@@ -90,7 +109,7 @@ class ScpiSignalSpec(Generic[S]):
             "must run ScpiInstrument.__init__ first."
         )
 
-    def build(self, device: Any, backend_type: type[ScpiBackend[Any]] | None = None) -> S:
+    def build(self, device: Any) -> S:
         """Make the signal for ``device`` (a driver or one of its channels).
 
         ``device`` provides ``address``, ``channel`` (or None), ``ratings``,
@@ -102,7 +121,7 @@ class ScpiSignalSpec(Generic[S]):
             get_cmd = get_cmd.replace("{ch}", str(channel)) if get_cmd else None
             set_cmd = set_cmd.replace("{ch}", str(channel)) if set_cmd else None
         validator = self.validator.bind(device.ratings) if self.validator else None
-        backend = (backend_type or self.backend_type)(
+        backend = self.backend_type(
             device.connection,
             address=device.address,
             get_cmd=get_cmd,
@@ -133,7 +152,7 @@ def scpi_control(
     units: str | None = None,
     precision: int | None = None,
     kind: str = "normal",
-) -> ScpiSignalSpec[SignalRW[float]]:
+) -> ScpiSignalSpec[ScpiSignalRW[float]]:
     """A numeric setpoint: ``get_cmd`` reads it back, ``set_cmd.format(value)`` writes it.
 
     Parameters
@@ -153,7 +172,7 @@ def scpi_control(
     ...                        validator=in_range(0, rated("voltage")), units="V")
     """
     return ScpiSignalSpec(
-        SignalRW, get_cmd=get_cmd, set_cmd=set_cmd, parse=parse_float,
+        ScpiSignalRW, get_cmd=get_cmd, set_cmd=set_cmd, parse=parse_float,
         validator=validator, units=units, precision=precision, kind=kind,
     )
 
@@ -186,7 +205,7 @@ def scpi_array(
 
 def scpi_switch(
     get_cmd: str, set_cmd: str, *, on: str = "ON", off: str = "OFF", kind: str = "config"
-) -> ScpiSignalSpec[SignalRW[bool]]:
+) -> ScpiSignalSpec[ScpiSignalRW[bool]]:
     """An on/off setting: True writes ``on``, False ``off``; replies 1/0/ON/OFF parse.
 
     >>> output = scpi_switch(":OUTP? CH{ch}", ":OUTP CH{ch},{}")
@@ -195,32 +214,31 @@ def scpi_switch(
         return on if value else off
 
     return ScpiSignalSpec(
-        SignalRW, get_cmd=get_cmd, set_cmd=set_cmd, parse=parse_bool, to_text=to_text,
+        ScpiSignalRW, get_cmd=get_cmd, set_cmd=set_cmd, parse=parse_bool, to_text=to_text,
         validator=_BOOL, dtype="boolean", kind=kind,
     )
 
 
 def scpi_choice(
     get_cmd: str, set_cmd: str, choices: OneOf, *, kind: str = "config"
-) -> ScpiSignalSpec[SignalRW[str]]:
-    """A setting taking one of a few words, e.g. ``one_of('DYN', 'STAT')``."""
+) -> ScpiSignalSpec[ScpiSignalRW[str]]:
+    """A setting taking one of a few words, e.g. ``one_of('DYNAMIC', 'STATIC')``."""
     return ScpiSignalSpec(
-        SignalRW, get_cmd=get_cmd, set_cmd=set_cmd, parse=parse_str, to_text=str,
+        ScpiSignalRW, get_cmd=get_cmd, set_cmd=set_cmd, parse=parse_str, to_text=str,
         validator=choices, dtype="string", kind=kind,
     )
 
 
 def scpi_setting(
-    set_cmd: str, validator: Validator, *, initial: Any = "", kind: str = "config"
-) -> ScpiSignalSpec[SignalRW[Any]]:
+    set_cmd: str, validator: Validator, *, initial: str = "", kind: str = "config"
+) -> ScpiSignalSpec[ScpiSignalRW[str]]:
     """A write-only setting (no query exists): reading it gives the text last sent.
 
     >>> model = scpi_setting(":BATT:MOD:RCL {}", one_of(1, 2, 3))
     """
-    dtype = "integer" if isinstance(initial, int) else "string"
     return ScpiSignalSpec(
-        SignalRW, get_cmd=None, set_cmd=set_cmd, parse=parse_str, to_text=str,
-        validator=validator, dtype=dtype, kind=kind, initial=initial,
+        ScpiSignalRW, get_cmd=None, set_cmd=set_cmd, parse=parse_str, to_text=str,
+        validator=validator, dtype="string", kind=kind, initial=initial,
     )
 
 

@@ -58,12 +58,16 @@ def _build_signals(device: Device) -> None:
         setattr(device, attr, signal)
 
 
-def _outputs(device: Device) -> Iterator[OutputBackend]:
+def _signals(device: Device) -> Iterator[SignalR[Any]]:
     for child in device.children.values():
-        if isinstance(child, SignalR) and isinstance(child.backend, OutputBackend):
-            yield child.backend
+        if isinstance(child, SignalR):
+            yield child
         elif isinstance(child, Device):
-            yield from _outputs(child)
+            yield from _signals(child)
+
+
+def _outputs(device: Device) -> list[OutputBackend]:
+    return [s.backend for s in _signals(device) if isinstance(s.backend, OutputBackend)]
 
 
 class ScpiInstrument(Device):
@@ -227,7 +231,16 @@ class ScpiInstrument(Device):
 
     def close(self) -> None:
         """Release this driver's share of the session (the session closes with
-        its last user). Using the driver again reconnects."""
+        its last user). Using the driver again reconnects.
+
+        Subscribed signals stop being polled; subscribe again after reconnecting.
+        """
+        polled = [s.name for s in _signals(self) if getattr(s.backend, "polling", False)]
+        if polled:
+            logger.warning(
+                "Closing %r stops polling %s; subscribe again once it is reconnected.",
+                self.name, ", ".join(polled),
+            )
         with self._connect_lock:
             transport, self._transport = self._transport, None
         if transport is not None:
@@ -256,7 +269,7 @@ class ScpiInstrument(Device):
     def safe_state(self) -> None:
         """Switch off the outputs benchplan switched on through this driver
         (unless created with ``safe_off=False``)."""
-        switch_off(list(_outputs(self)))
+        switch_off(_outputs(self))
 
     def __enter__(self) -> ScpiInstrument:
         self.connection().claim()
@@ -300,4 +313,4 @@ class ScpiChannel(Device):
 
     def safe_state(self) -> None:
         """Switch off this channel's output if benchplan switched it on."""
-        switch_off(list(_outputs(self)))
+        switch_off(_outputs(self))

@@ -14,10 +14,9 @@ import logging
 import threading
 from typing import Any
 
-from benchplan.devices import SignalRW
 from benchplan.devices.visa import ScpiBackend
 
-from ._factories import ScpiSignalSpec, scpi_switch
+from ._factories import ScpiSignalRW, ScpiSignalSpec, scpi_switch
 
 __all__ = ["OutputBackend", "outputs_on", "scpi_output", "switch_off", "switch_off_all"]
 
@@ -89,7 +88,7 @@ def switch_off_all() -> None:
 
 def scpi_output(
     get_cmd: str, set_cmd: str, *, on: str = "ON", off: str = "OFF", kind: str = "config"
-) -> ScpiSignalSpec[SignalRW[bool]]:
+) -> ScpiSignalSpec[ScpiSignalRW[bool]]:
     """An output on/off switch that ``safe_state()`` and exit switch off again.
 
     >>> output = scpi_output(":OUTP? CH{ch}", ":OUTP CH{ch},{}")

@@ -168,6 +168,12 @@ class ScpiBackend(Generic[T]):
         self.connection().write(self.set_cmd.format(text), confirm=True)
         self._last_written = (text if self.get_cmd is None else value, time.time())
 
+    @property
+    def polling(self) -> bool:
+        """True while subscribed and the poll's transport is open."""
+        subscription = self._subscription
+        return subscription is not None and not subscription[0].closed
+
     def subscribe(self, callback: UpdateCallback | None) -> None:
         """Start polling (callback) or stop (None). Values are pushed on change.
 

@@ -110,6 +110,8 @@ class Session:
         found: list[tuple[int, str]] = []
         for _ in range(20):
             reply = self.query("SYST:ERR?")
+            if reply[:2] == "0," or reply[:3] == "+0,":
+                break  # the usual answer, without the regular expression
             try:
                 code, message = parse_scpi_error(reply)
             except ValueError:

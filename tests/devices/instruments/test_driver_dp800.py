@@ -175,3 +175,21 @@ def test_a_driver_on_the_wrong_model_is_logged(sim_pool, caplog):
     with caplog.at_level(logging.WARNING, logger="benchplan.devices.instruments._instrument"):
         psu.connect()
     assert "RigolDP832 'psu' expects a DP83 at TCPIP0::dp821.sim::5555::SOCKET" in caplog.text
+
+
+def test_closing_a_polled_driver_warns_that_polling_stops(psu, caplog):
+    token = psu.ch1.measured_current.subscribe(lambda value, **kwargs: None)
+    with caplog.at_level(logging.WARNING, logger="benchplan.devices.instruments._instrument"):
+        psu.close()
+    assert "Closing 'psu' stops polling psu_ch1_measured_current" in caplog.text
+    assert not psu.ch1.measured_current.backend.polling
+    psu.ch1.measured_current.clear_sub(token)
+
+
+def test_a_setpoints_safe_state_is_its_channels(psu, sent):
+    psu.ch1.output.put(True)
+    psu.ch2.output.put(True)
+    psu.ch1.voltage.safe_state()  # what the RunEngine calls on halt for a moved setpoint
+    assert not psu.ch1.output.backend.switched_on
+    assert psu.ch2.output.backend.switched_on
+    assert _without_checks(sent())[-1] == ":OUTP CH1,OFF"

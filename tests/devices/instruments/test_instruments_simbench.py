@@ -249,3 +249,24 @@ def test_outputs_switched_on_are_switched_off_at_exit(bench, tmp_path, safe_off,
     assert result.stdout == "on\n", result.stderr
     assert bench.send("dp832", ":OUTP? CH1") == expected
     assert bench.send("dp832", ":OUTP? CH2") == "OFF"
+
+
+def test_halting_a_run_switches_off_the_outputs_it_switched_on(psu, bench):
+    from benchplan import RunEngine, RunEngineInterrupted
+    from benchplan.plans.stubs import checkpoint, mv, pause
+
+    psu.ch2.output.put(True)  # on before the run, but still through benchplan
+
+    def plan():
+        yield from mv(psu.ch1.voltage, 5)
+        yield from mv(psu.ch1.output, True)
+        yield from checkpoint()
+        yield from pause()
+
+    RE = RunEngine()
+    with pytest.raises(RunEngineInterrupted):
+        RE(plan())
+    assert bench.send("dp832", ":OUTP? CH1") == "ON"
+    RE.halt()
+    assert bench.send("dp832", ":OUTP? CH1") == "OFF"
+    assert bench.send("dp832", ":OUTP? CH2") == "ON"  # the run did not set channel 2

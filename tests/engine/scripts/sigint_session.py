@@ -18,13 +18,26 @@ RE = RunEngine(record_interruptions=True)
 docs = []
 states = []
 commands = []
-RE.subscribe(lambda name, doc: docs.append((name, doc)))
 RE.state_hook = lambda new, old: states.append(str(new))
 RE.msg_hook = lambda msg: commands.append(msg.command)
 
 
+_announce = []
+
+
+def _on_doc(name, doc):
+    docs.append((name, doc))
+    if name == "event" and _announce:
+        _announce.clear()
+        print("SESSION ARMED", flush=True)
+
+
+RE.subscribe(_on_doc)
+
+
 def armed_count(num, delay):
-    """``count([det], num, delay)``, printing ``SESSION ARMED`` once Ctrl+C goes to the RunEngine.
+    """``count([det], num, delay)`` that prints ``SESSION ARMED`` at its first event,
+    by when Ctrl+C goes to the RunEngine.
 
     The handler in force when this is called (before ``RE(...)``) is the one
     ``RE(...)`` replaces; the plan waits (in 10 ms sleeps, before the run opens)
@@ -35,7 +48,7 @@ def armed_count(num, delay):
     def plan():
         while signal.getsignal(signal.SIGINT) is before:
             yield from _sleep_stub(0.01)
-        print("SESSION ARMED", flush=True)
+        _announce.append(True)
         return (yield from count([det], num, delay=delay))
 
     return plan()
