@@ -296,7 +296,7 @@ class BestEffortCallback:
 
     def _probe_backend(self) -> None:
         try:
-            mpl = require_matplotlib("BestEffortCallback's plots")
+            mpl = require_matplotlib("Plotting in BestEffortCallback")
         except ImportError:
             return
         if chosen_backend(mpl) is None:
@@ -308,7 +308,7 @@ class BestEffortCallback:
         if start.get("num_points") == 1:
             return False
         try:
-            mpl = require_matplotlib("BestEffortCallback's plots")
+            mpl = require_matplotlib("Plotting in BestEffortCallback")
         except ImportError as exc:
             self._say_once("no matplotlib", "%s Showing tables only.", exc)
             return False

@@ -248,7 +248,7 @@ class StoreReader:
         """
         with _open_text(file) as out:
             count = 0
-            for name, n, text in self._rows(key):
+            for name, n, text in self._stored_rows(key):
                 if name in BATCHED:
                     for doc in json.loads(text):
                         out.write(json.dumps([name, doc]) + "\n")
@@ -373,7 +373,7 @@ class StoreReader:
             reason=reason or "",
         )
 
-    def _rows(
+    def _stored_rows(
         self, key: RunKey, *, stream: Optional[str] = None, names: tuple = ()
     ) -> Iterator[tuple[str, int, str]]:
         """``(name, n, JSON text)`` of a run's rows in order, read a chunk at a time.
@@ -405,7 +405,7 @@ class StoreReader:
     def _docs(self, key: RunKey, *, stream: Optional[str] = None, names: tuple = ()
               ) -> Iterator[tuple[str, dict]]:
         """``(name, doc)`` of a run in order, batched rows unpacked."""
-        for name, _, text in self._rows(key, stream=stream, names=names):
+        for name, _, text in self._stored_rows(key, stream=stream, names=names):
             if name in BATCHED:
                 for doc in json.loads(text):
                     yield name, doc

@@ -6,12 +6,18 @@ How documents reach the disk
 once, each in its own transaction. Events (and event pages, datums) are
 encoded to JSON as they arrive and queued in memory; the queue is written
 and committed in one short transaction when its oldest document is
-``commit_interval`` seconds old (0.05 s by default): by the writing thread
-when the next document arrives, otherwise by a small background thread. A
-process killed with SIGKILL therefore loses at most the documents of the
-last ``commit_interval`` seconds, which for steps longer than that is at
-most the step in flight. ``commit_interval=0`` commits every document (about
-four times the cost per event).
+``commit_interval`` seconds old (0.05 s by default), by a small background
+thread, or at once when 256 kB are queued. A process killed with SIGKILL
+therefore loses at most the documents of the last ``commit_interval``
+seconds, which for steps longer than that is at most the step in flight.
+``commit_interval=0`` commits every document, in the RunEngine's thread, at
+several times the cost.
+
+Events are encoded when they arrive (by orjson, or :mod:`json` for the
+rare document orjson cannot write faithfully), so what is stored is the
+document as it was emitted; consecutive events of a stream share a row.
+The background thread also checkpoints the WAL, so the fsync that involves
+stays out of the RunEngine's thread.
 
 The file is in WAL mode with ``synchronous=NORMAL``: a commit survives the
 process being killed (not a power cut in the same instant), readers never
@@ -33,7 +39,7 @@ import threading
 import time
 import weakref
 from enum import Enum
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
@@ -65,10 +71,9 @@ _SCHEMA = (
 )
 
 _INSERT_DOC = "INSERT INTO documents (run, name, stream, n, doc) VALUES (?, ?, ?, ?, ?)"
-_MAX_PENDING = 1 << 18  # bytes of JSON queued before a commit, however young
+_MAX_PENDING = 1 << 18  # bytes of JSON in a row; more are committed, however young
 _CHECKPOINT = 1 << 22  # bytes committed before the background thread checkpoints the WAL
 _NO_PARENT = (None, None)
-_monotonic = time.monotonic
 
 
 def _default(obj: Any) -> Any:
@@ -94,14 +99,14 @@ def _default(obj: Any) -> Any:
 
 
 def encoder() -> Callable[[Any], str]:
-    """A compact JSON encoder (numpy values converted, NaN kept as ``NaN``).
+    """A compact ASCII JSON encoder (numpy values converted, NaN kept as ``NaN``).
 
     The C encoder of :mod:`json` made once: ``json.dumps`` makes it anew at
     every call, which is most of its cost on a small event.
     """
     if c_make_encoder is None:  # pragma: no cover - CPython always has it
-        return json.JSONEncoder(default=_default, separators=(",", ":"), ensure_ascii=False).encode
-    make = c_make_encoder(None, _default, encode_basestring, None, ":", ",", False, False, True)
+        return json.JSONEncoder(default=_default, separators=(",", ":")).encode
+    make = c_make_encoder(None, _default, encode_basestring_ascii, None, ":", ",", False, False, True)
     join = "".join
     return lambda obj: join(make(obj, 0))
 
@@ -268,15 +273,15 @@ class DocumentStore(StoreReader):
         self._conn: Optional[sqlite3.Connection] = None
         self._read_conn: Optional[sqlite3.Connection] = None
         # The queue: finished rows, and the row being filled -- consecutive documents
-        # of one run, kind and stream, as the bytes of a JSON array -- with its key.
+        # of one kind and parent (run and stream), as the bytes of a JSON array.
         self._rows: list[tuple] = []
         self._buffer = bytearray()
         self._count = 0  # documents in _buffer
-        self._key: tuple = (None, None, None)  # (run id, name, stream id) of _buffer
-        self._queued = 0  # bytes queued, rows and buffer
-        self._oldest = 0.0  # monotonic time of the oldest queued document
+        self._parent: tuple = _NO_PARENT  # (run id, stream id) of _buffer
+        self._name = ""  # document name of _buffer
         self._run_ids: dict[str, int] = {}  # start uid -> runs.id, for runs open here
-        self._parents: dict[str, tuple[int, Optional[int]]] = {}  # descriptor/resource -> (run, stream)
+        # descriptor, resource uid -> (run id, stream id): one tuple per parent, compared by identity
+        self._parents: dict[str, tuple[Optional[int], Optional[int]]] = {}
         self._children: dict[int, list[str]] = {}  # runs.id -> its keys in _parents
         self._wake = threading.Event()
         self._flusher: Optional[threading.Thread] = None
@@ -295,36 +300,32 @@ class DocumentStore(StoreReader):
         if key is None:
             self._store_now(name, doc)
             return
-        run, stream = self._parents.get(doc[key], _NO_PARENT)
+        parent = self._parents.get(doc[key], _NO_PARENT)
+        run = parent[0]
         if run is not None and run < 0:
             return  # a run already in the store
         data = self._encode_batched(name, doc)
         with self._lock:
-            first = not self._queued
-            if first:
-                self._oldest = _monotonic()
-            key = self._key
-            if key[2] is not stream or key[1] is not name or key[0] != run:
+            if parent is not self._parent or name != self._name:
                 self._end_row()
-                self._key = (run, name, stream)
+                self._parent = parent
+                self._name = name
             buffer = self._buffer
-            if self._count:
+            if buffer:
                 buffer += b","
             buffer += data
             self._count += 1
-            self._queued += len(data)
-            if first:
-                if self.commit_interval:
-                    self._wake_flusher()
-                    return
-            elif _monotonic() - self._oldest < self.commit_interval and self._queued < _MAX_PENDING:
-                return
-            self._commit_locked()
+            if self._count == 1 and not self._rows and self.commit_interval:
+                self._wake_flusher()  # the background thread commits it within commit_interval
+            elif len(buffer) > _MAX_PENDING or len(self._rows) > 100 or not self.commit_interval:
+                self._commit_locked()
 
     def _end_row(self) -> None:
         """Move the row being filled to the finished rows."""
         if self._count:
-            self._rows.append((*self._key, self._count, "[" + self._buffer.decode() + "]"))
+            run, stream = self._parent
+            self._unchecked += len(self._buffer)
+            self._rows.append((run, self._name, stream, self._count, "[" + self._buffer.decode() + "]"))
             self._buffer.clear()
             self._count = 0
 
@@ -433,8 +434,6 @@ class DocumentStore(StoreReader):
         with _transaction(conn, self.path, rows[-1][1]):
             conn.executemany(_INSERT_DOC, rows)
         self._rows = []
-        self._unchecked += self._queued
-        self._queued = 0
 
     # -- the background commit ----------------------------------------------------
     def _wake_flusher(self) -> None:

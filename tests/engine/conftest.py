@@ -32,6 +32,8 @@ def RE():
     yield engine
     _settle(engine)
     engine.clear_suspenders()
+    if engine.state == "idle":
+        engine.close()
 
 
 @pytest.fixture

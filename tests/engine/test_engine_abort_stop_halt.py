@@ -326,9 +326,6 @@ def test_abort_overrides_a_pending_deferred_pause(RE, docs):
     assert RE.state == "idle"
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a pause inside a bundle drops it at once, "
-                   "so the plan's own 'drop' on abort/stop raises IllegalMessageSequence and "
-                   "the run ends 'fail'")
 @pytest.mark.parametrize("end, status", [("abort", "abort"), ("stop", "success")])
 def test_abort_after_a_pause_inside_a_bundle(RE, docs, end, status):
     cleanup = []
@@ -362,8 +359,6 @@ def test_abort_after_a_pause_inside_a_bundle(RE, docs, end, status):
     assert docs.stop["exit_status"] == status
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a suspension inside a bundle drops it at "
-                   "once, so the plan's own 'drop' on abort raises IllegalMessageSequence")
 def test_abort_during_a_suspension_inside_a_bundle(RE, docs):
     other = Recorder("other")
     released: concurrent.futures.Future = concurrent.futures.Future()

@@ -341,8 +341,6 @@ def test_non_string_metadata_key_is_refused():
         RE(count([det]))
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a callback raising on a monitor event is "
-                   "only logged by asyncio; the run ends 'success'")
 def test_failing_callback_on_a_monitor_event_fails_the_run(RE, docs):
     sig = soft_signal_rw(float, 0.0, name="temp")
 
@@ -418,8 +416,6 @@ def test_wait_for_a_failing_future_throws_its_error_into_the_plan(RE):
     assert caught == ["the future failed"]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: when one entry of subs is bad, the entries "
-                   "before it stay subscribed to every later run")
 @pytest.mark.parametrize("subs", [
     lambda callback: [callback, 5],
     lambda callback: {"start": callback, "evnt": callback},

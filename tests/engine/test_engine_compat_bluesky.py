@@ -164,9 +164,6 @@ def checkpoint_then_pause():
     yield from bps.pause()
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: bluesky's run_wrapper does not know our "
-                   "RequestAbort (no exit_status attribute, not a RunEngineControlException), "
-                   "so aborting bluesky plans closes their run with exit_status 'fail'")
 def test_aborting_a_bluesky_plan_closes_its_run_with_abort(RE, docs):
     with pytest.raises(RunEngineInterrupted):
         RE(bpp.run_wrapper(checkpoint_then_pause()))

@@ -345,8 +345,6 @@ def test_device_whose_pause_raises_no_replay_allowed_is_not_replayed(RE):
     assert rec.value == 2
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: NoReplayAllowed drops the open bundle "
-                   "but replays nothing, so the plan's 'save' fails after resume")
 def test_no_replay_allowed_inside_a_bundle_keeps_the_bundle(RE, docs):
     rec = Recorder("no_replay")
     rec.pause_error = NoReplayAllowed("cannot go back")
@@ -447,9 +445,6 @@ class SlowOneShot(Recorder):
         return super().read()
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a pause forgets every status, so without "
-                   "replay the re-run 'wait' returns at once and the plan reads a detector "
-                   "whose acquisition is still running")
 def test_resume_without_replay_still_waits_for_the_pending_trigger(RE, docs):
     shot = SlowOneShot(acquire_time=0.1)
     RE.msg_hook = on_message("wait", RE.request_pause)

@@ -196,13 +196,7 @@ def test_sleep_holds_the_plan_until_the_value_has_been_good_long_enough(bench, r
 # -- pause, removal, several suspenders -----------------------------------------------------
 
 
-ENGINE_RESUME_IN_SUSPENSION = (
-    "engine: RE.resume() of a plan paused during a suspension raises TransitionError: "
-    "_state._TRANSITIONS has no PAUSED -> SUSPENDING, which RunEngine.resume() asks for"
-)
 
-
-@pytest.mark.xfail(strict=True, reason=ENGINE_RESUME_IN_SUSPENSION)
 def test_pause_during_suspension_then_resume_waits_for_the_condition(bench, reference, current):
     suspender = SuspendCeil(current, 1.5)
     bench.RE.install_suspender(suspender)
@@ -225,7 +219,6 @@ def test_pause_during_suspension_then_resume_waits_for_the_condition(bench, refe
     assert marks[0] == "suspend" and "pause" in marks and marks[-1] == "resume"
 
 
-@pytest.mark.xfail(strict=True, reason=ENGINE_RESUME_IN_SUSPENSION)
 def test_pause_during_suspension_resumes_at_once_if_the_condition_cleared(bench, reference, current):
     bench.RE.install_suspender(SuspendCeil(current, 1.5))
     bench.RE.msg_hook = on_nth("trigger", 4, lambda: current.put(2.0))
@@ -314,11 +307,6 @@ def test_suspender_already_tripped_suspends_before_the_first_message(bench, refe
     check_whole(bench, reference)
 
 
-ENGINE_SUSPENDER_IN_ARGS = (
-    "engine: the install_suspender/remove_suspender handlers read msg.obj, but bluesky's "
-    "stubs and ours (suspend_wrapper, stubs.install_suspender) send Msg(cmd, None, suspender)"
-)
-
 
 def test_install_and_remove_suspender_messages_with_the_suspender_as_obj(bench, reference, current):
     suspender = SuspendCeil(current, 1.5)
@@ -338,7 +326,6 @@ def test_install_and_remove_suspender_messages_with_the_suspender_as_obj(bench, 
     assert bench.RE.suspenders == () and suspender.RE is None
 
 
-@pytest.mark.xfail(strict=True, reason=ENGINE_SUSPENDER_IN_ARGS)
 def test_suspend_wrapper_with_a_tripped_suspender(bench, reference, current):
     current.put(3.0)
     suspender = SuspendCeil(current, 1.5)
@@ -351,7 +338,6 @@ def test_suspend_wrapper_with_a_tripped_suspender(bench, reference, current):
     assert bench.RE.suspenders == () and suspender.RE is None
 
 
-@pytest.mark.xfail(strict=True, reason=ENGINE_SUSPENDER_IN_ARGS)
 def test_suspend_wrapper_trips_mid_plan_and_removes_after(bench, reference, current):
     suspender = SuspendCeil(current, 1.5)
     bench.RE.msg_hook = on_nth("trigger", 3, lambda: in_thread(lambda: current.put(2.0)))
@@ -433,6 +419,7 @@ def test_trip_during_a_slow_callback_is_not_lost(bench, reference, current):
 
 
 def unresumable(signal):
+    """A plan with no checkpoint to resume from."""
     yield Msg("open_run")
     yield Msg("clear_checkpoint")
     yield Msg("null")
@@ -468,41 +455,30 @@ def test_changed_without_resume_holds_until_aborted(bench, current):
     assert bench.RE.state == "idle"
 
 
-def _suspends_before_running(bench, plan, sig, good):
-    """Run ``plan``; True if it suspended before any trigger ran, releasing it then."""
-    seen = watch_triggers(bench, sig)
-    run = bench.start(plan)
-    done = threading.Event()
-    run.add_done_callback(lambda _f: done.set())
-    while not done.is_set() and "suspending" not in bench.states:
-        done.wait(0.005)
-    suspended = "suspending" in bench.states and not seen
-    sig.put(good)
+def next_plan_suspends_first(bench, reference, current):
+    """The next plan suspends before its first message, and resumes when the current is low."""
+    bench.RE.msg_hook = None
+    bench.clear_states()
+    bench.docs.clear()
+    run = bench.start(the_scan())
+    bench.wait_for("suspending")
+    assert bench.docs.names == []
+    current.put(0.0)
     run.result(WAIT)
-    return suspended
+    check_whole(bench, reference)
 
 
-ENGINE_KEEPS_REQUESTS = (
-    "engine: a plan that ends while a suspension request is unresolved (aborted at the trip "
-    "because it cleared its checkpoint, or aborted during the suspension) drops the request, "
-    "so the next plan runs although the suspender is still tripped; the engine must keep "
-    "not-done requests for the next plan"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=ENGINE_KEEPS_REQUESTS)
-def test_next_plan_suspends_after_an_unresumable_plan_was_aborted_by_a_trip(bench, current):
+def test_next_plan_suspends_after_an_unresumable_plan_was_aborted_by_a_trip(
+    bench, reference, current
+):
     bench.RE.install_suspender(SuspendCeil(current, 1.5))
     bench.RE.msg_hook = on_nth("null", 1, lambda: current.put(2.0))
     with pytest.raises(RunEngineInterrupted):
         bench.start(unresumable(current)).result(WAIT)
-    bench.RE.msg_hook = None
-    bench.clear_states()
-    assert _suspends_before_running(bench, count([det], 2), current, 0.0)
+    next_plan_suspends_first(bench, reference, current)
 
 
-@pytest.mark.xfail(strict=True, reason=ENGINE_KEEPS_REQUESTS)
-def test_next_plan_suspends_after_an_abort_during_a_suspension(bench, current):
+def test_next_plan_suspends_after_an_abort_during_a_suspension(bench, reference, current):
     bench.RE.install_suspender(SuspendCeil(current, 1.5))
     bench.RE.msg_hook = on_nth("trigger", 1, lambda: current.put(2.0))
     run = bench.start(count([det], 3))
@@ -510,6 +486,4 @@ def test_next_plan_suspends_after_an_abort_during_a_suspension(bench, current):
     bench.RE.abort("operator")
     with pytest.raises(RunEngineInterrupted, match="aborted"):
         run.result(WAIT)
-    bench.RE.msg_hook = None
-    bench.clear_states()
-    assert _suspends_before_running(bench, count([det], 2), current, 0.0)
+    next_plan_suspends_first(bench, reference, current)

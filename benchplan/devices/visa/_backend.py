@@ -166,7 +166,8 @@ class ScpiBackend(Generic[T]):
             value = self._validator(value)
         text = self._to_text(value)
         self.connection().write(self.set_cmd.format(text), confirm=True)
-        self._last_written = (text if self.get_cmd is None else value, time.time())
+        if self.get_cmd is None:
+            self._last_written = (text, time.time())
 
     @property
     def polling(self) -> bool:

@@ -111,21 +111,19 @@ def map_error(
     kw: dict[str, Any] = {"address": address, "command": command}
     limit = f" within {timeout:g} s" if timeout is not None else ""
 
-    if isinstance(exc, visa_errors.VisaIOError):
-        code = exc.error_code
-        if code in TIMEOUT_CODES:
-            return InstrumentTimeout(f"{what} timed out: no answer{limit}. {_TIMEOUT_HINT}", **kw)
-        if code in BUSY_CODES:
+    visa_code = exc.error_code if isinstance(exc, visa_errors.VisaIOError) else None
+    if visa_code in TIMEOUT_CODES or isinstance(exc, (socket.timeout, TimeoutError)):
+        return InstrumentTimeout(f"{what} timed out: no answer{limit}. {_TIMEOUT_HINT}", **kw)
+    if visa_code is not None:
+        if visa_code in BUSY_CODES:
             return ResourceInUse(
                 f"{what} failed: VISA reports the resource busy or locked ({exc}); another "
                 "program (an instrument panel, another script) holds it. Close that program "
                 "and retry."
             )
-        if code in CONNECTION_CODES:
+        if visa_code in CONNECTION_CODES:
             return InstrumentConnectionError(f"{what} failed: {exc}. {_CONNECT_HINT}", **kw)
         return InstrumentError(f"{what} failed: VISA error {exc}.", **kw)
-    if isinstance(exc, (socket.timeout, TimeoutError)):
-        return InstrumentTimeout(f"{what} timed out: no answer{limit}. {_TIMEOUT_HINT}", **kw)
     if isinstance(exc, ConnectionRefusedError):
         return InstrumentConnectionError(
             f"{what} failed: connection refused, nothing listens at that host and port. "
@@ -139,7 +137,7 @@ def map_error(
             "(close the driver and use it again).",
             **kw,
         )
-    if isinstance(exc, (socket.gaierror, visa_errors.LibraryError, OSError)):
+    if isinstance(exc, OSError):  # gaierror, LibraryError, no route to host...
         return InstrumentConnectionError(f"{what} failed: {exc}. {_CONNECT_HINT}", **kw)
     if isinstance(exc, visa_errors.InvalidSession):
         return InstrumentConnectionError(

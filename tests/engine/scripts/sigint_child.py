@@ -20,7 +20,8 @@ Markers (each a line of its own on standard output):
     The result file is written.
 
 Scenarios: deferred, immediate_abort, immediate_resume, mash_resume,
-mash_abort, outside, custom.
+mash_abort, outside, custom, exit_paused (writes its documents as JSON lines
+to ``RESULT.jsonl`` as they come, and ends with the plan paused).
 """
 
 from __future__ import annotations
@@ -232,6 +233,13 @@ def main(scenario: str, path: str) -> None:
         while child.custom_calls == calls_before and time.monotonic() < deadline:
             time.sleep(0.01)
         extra["custom_calls_while_idle"] = child.custom_calls - calls_before
+    elif scenario == "exit_paused":
+        # as a script that does not catch RunEngineInterrupted: it ends with the plan paused
+        lines = open(path + "l", "w", encoding="utf-8")  # noqa: SIM115 - left open on purpose
+        RE.subscribe(lambda name, doc: (lines.write(json.dumps([name, doc], default=repr) + "\n"),
+                                        lines.flush()))
+        child.round = 1
+        RE(child.armed_count(40, 0.1))
     else:
         raise SystemExit(f"unknown scenario {scenario!r}")
     child.finish(path, **extra)
