@@ -55,6 +55,12 @@ class _ScriptEndpoint:
     def id(self) -> str:
         return self.server.id
 
+    def add_operation(self, name: str, handler: Any) -> None:
+        """Serve a new operation (see ``RunEngine.add_control_operation``)."""
+        if name in ("status", "continue", "resume", "console"):
+            raise ValueError(f"Cannot replace the built-in control operation {name!r}.")
+        self.server.handlers[name] = handler
+
     def status(self) -> dict:
         bp = self.breakpoint
         return {

@@ -54,6 +54,7 @@ class EngineControl:
         self.enabled = enabled and control_enabled()
         self.server: Optional[ControlServer] = None
         self.breakpoint: Optional[Breakpoint] = None
+        self.extra: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     @property
@@ -81,6 +82,7 @@ class EngineControl:
                     "stop": self._stop,
                     "halt": self._halt,
                     "console": self._console,
+                    **self.extra,
                 },
             )
             try:
@@ -91,6 +93,13 @@ class EngineControl:
                 return
             self.server = server
             atexit.register(server.close_files)
+
+    def add_operation(self, name: str, handler: Any) -> None:
+        if name in ("status", "pause", "resume", "continue", "abort", "stop", "halt", "console"):
+            raise ValueError(f"Cannot replace the built-in control operation {name!r}.")
+        self.extra[name] = handler
+        if self.server is not None:
+            self.server.handlers[name] = handler
 
     async def stop_server(self) -> None:
         """On the loop: stop accepting connections and remove the endpoint's files."""

@@ -241,6 +241,15 @@ class RunEngine:
         """The id of this RunEngine's control endpoint (None until the first plan, or if off)."""
         return self._control.id
 
+    def add_control_operation(self, name: str, handler: Callable[..., Any]) -> None:
+        """Serve a new operation on this RunEngine's control endpoint.
+
+        ``handler(request, reader, writer)`` is a coroutine function run on ``RE.loop``;
+        it gets the request dict and returns the answer dict (``{'success': bool,
+        'msg': str, ...}``), or None after taking the connection over.
+        """
+        self._control.add_operation(name, handler)
+
     def status(self) -> dict:
         """State, pending pause, plan, run uid and breakpoint, as the control endpoint reports."""
         return self._control.status()

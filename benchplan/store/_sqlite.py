@@ -71,7 +71,7 @@ _SCHEMA = (
 )
 
 _INSERT_DOC = "INSERT INTO documents (run, name, stream, n, doc) VALUES (?, ?, ?, ?, ?)"
-_MAX_PENDING = 1 << 18  # bytes of JSON in a row; more are committed, however young
+_MAX_PENDING = 1 << 22  # bytes of JSON queued; more are committed at once, however young
 _CHECKPOINT = 1 << 22  # bytes committed before the background thread checkpoints the WAL
 _NO_PARENT = (None, None)
 
