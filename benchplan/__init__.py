@@ -60,3 +60,10 @@ __all__ = [
 for _name in ("RemoteControl", "pause", "remote"):
     globals()[_name].__module__ = "benchplan"
 del _name
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """Register the %mov, %movr, %ct and %wa magics (``%load_ext benchplan``)."""
+    from ._magics import load_ipython_extension as load
+
+    load(ipython)

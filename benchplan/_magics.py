@@ -92,7 +92,14 @@ class BenchplanMagics(Magics):
     @property
     def namespace(self) -> dict[str, Any]:
         """The user's namespace."""
-        return self.shell.user_ns
+        return self._shell.user_ns
+
+    @property
+    def _shell(self) -> Any:
+        if self.shell is None:
+            raise UsageError("The benchplan magics need an IPython shell; load them with "
+                             "`%load_ext benchplan`.")
+        return self.shell
 
     def engine(self) -> Any:
         """The RunEngine the magics use: the namespace's ``RE``, else their own."""
@@ -107,7 +114,7 @@ class BenchplanMagics(Magics):
 
     def _eval(self, magic: str, text: str) -> Any:
         try:
-            return eval(text, self.shell.user_global_ns, self.namespace)  # noqa: S307
+            return eval(text, self._shell.user_global_ns, self.namespace)  # noqa: S307
         except Exception as exc:
             raise UsageError(
                 f"%{magic} cannot evaluate {text!r}: {type(exc).__name__}: {exc}. "

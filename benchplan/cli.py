@@ -10,6 +10,8 @@ ps, pause, continue, abort, stop, halt, status, console
     Remote control of RunEngines and paused scripts of this user.
 run
     Run a script with breakpoints and a control endpoint.
+plot
+    Render a stored run to a PNG.
 """
 
 from __future__ import annotations
@@ -63,10 +65,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv and argv[0] == "sim":
         return _sim(argparse.Namespace(), argv[1:])
     from ._cli_control import add_control_commands
+    from ._cli_plot import add_plot_commands
 
     parser, sub = _parser()
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {"demo": _demo}
     handlers.update(add_control_commands(sub))
+    handlers.update(add_plot_commands(sub))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

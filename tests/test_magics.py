@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from IPython.core.error import UsageError
+from traitlets.config import Config
 from IPython.core.interactiveshell import InteractiveShell
 
 import benchplan
@@ -14,9 +17,19 @@ from benchplan.engine import Msg
 MAGICS = {"mov", "movr", "ct", "wa"}
 
 
+def ipython_shell(tmp_path_factory):
+    """The process's IPython shell, made with its folder in a temporary one and no history file."""
+    if not InteractiveShell.initialized():
+        os.environ.setdefault("IPYTHONDIR", str(tmp_path_factory.mktemp("ipython")))
+        config = Config()
+        config.HistoryManager.hist_file = ":memory:"
+        InteractiveShell.instance(config=config)
+    return InteractiveShell.instance()
+
+
 @pytest.fixture(scope="module")
-def shell():
-    shell = InteractiveShell.instance()
+def shell(tmp_path_factory):
+    shell = ipython_shell(tmp_path_factory)
     shell.run_line_magic("load_ext", "benchplan._magics")
     return shell
 
@@ -42,10 +55,9 @@ def test_load_ext_registers_the_four_magics(shell):
 
 @pytest.mark.skipif(not hasattr(benchplan, "load_ipython_extension"),
                     reason="benchplan/__init__.py does not define load_ipython_extension yet")
-def test_load_ext_benchplan_loads_them():
-    fresh = InteractiveShell.instance()
-    fresh.run_line_magic("load_ext", "benchplan")
-    assert MAGICS <= set(fresh.magics_manager.magics["line"])
+def test_load_ext_benchplan_loads_them(shell):
+    shell.run_line_magic("load_ext", "benchplan")
+    assert MAGICS <= set(shell.magics_manager.magics["line"])
 
 
 def test_mov_moves_several_motors(shell, ns):

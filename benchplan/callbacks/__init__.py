@@ -5,12 +5,21 @@ Each is a callable taking ``(name, doc)``, to pass to ``RE(plan, subs)`` or
 on documents from bluesky's RunEngine or read back from a file.
 """
 
+from ._best_effort import BestEffortCallback
 from ._collector import DocumentCollector
 from ._jsonl import JSONLinesWriter
+from ._plot import LivePlot
 from ._progress import RunProgress
 from ._table import LiveTable
 
-__all__ = ["DocumentCollector", "JSONLinesWriter", "LiveTable", "RunProgress"]
+__all__ = [
+    "BestEffortCallback",
+    "DocumentCollector",
+    "JSONLinesWriter",
+    "LivePlot",
+    "LiveTable",
+    "RunProgress",
+]
 
 for _name in __all__:
     globals()[_name].__module__ = __name__

@@ -11,6 +11,8 @@ scanned motor, for runs with one dimension.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -100,12 +102,22 @@ def plot_fields(
 
 
 def chosen_backend(mpl: Any) -> str | None:
-    """The backend chosen by the user or the environment; None if matplotlib would pick."""
+    """The backend in use or chosen (``MPLBACKEND``, ``matplotlib.use``, matplotlibrc).
+
+    None when none is yet: matplotlib picks one at the first figure.
+    """
     try:
         backend = mpl.get_backend(auto_select=False)
     except TypeError:  # matplotlib < 3.10 cannot tell: take it as chosen
         backend = mpl.get_backend()
     return None if backend is None else str(backend)
+
+
+def no_display() -> bool:
+    """True on an X11/Wayland system with neither ``DISPLAY`` nor ``WAYLAND_DISPLAY`` set."""
+    if sys.platform == "darwin" or sys.platform.startswith(("win", "cygwin")):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 class _Panel:
@@ -130,21 +142,27 @@ class _Panel:
             if plots is None:
                 self._backlog.append((name, doc))
                 return
-        for plot in plots:
-            plot(name, doc)
+        try:
+            for plot in plots:
+                plot(name, doc)
+        except Exception as exc:  # a plot must never fail the run
+            self._plots = []
+            self._on_error(exc)
 
     def build(self) -> None:
         try:
             plots = self._make()
+            with self._lock:
+                for name, doc in self._backlog:
+                    for plot in plots:
+                        plot(name, doc)
+                self._backlog = []
+                self._plots = plots
         except Exception as exc:  # no display after all, a broken backend...
+            with self._lock:
+                self._backlog = []
+                self._plots = []
             self._on_error(exc)
-            plots = []
-        with self._lock:
-            for name, doc in self._backlog:
-                for plot in plots:
-                    plot(name, doc)
-            self._backlog = []
-            self._plots = plots
 
     @property
     def plots(self) -> list[LivePlot]:
@@ -190,15 +208,12 @@ class BestEffortCallback:
         self._table_enabled = bool(table)
         self._plots_enabled = bool(plots)
         self._heading_enabled = bool(heading)
-        self._auto_backend: str | None = None  # the backend matplotlib picked by itself
         self._said: set[str] = set()
         self._start: Mapping[str, Any] | None = None
         self._table: LiveTable | None = None
         self._plotting = False
         self._panels: dict[str, _Panel] = {}  # descriptor uid -> its plots
         self._all_panels: list[_Panel] = []
-        if self._plots_enabled and on_main_thread():
-            self._probe_backend()
 
     # -- switches -----------------------------------------------------------------
     def enable_table(self) -> None:
@@ -272,7 +287,7 @@ class BestEffortCallback:
             if name == "stop":
                 self._table = None
 
-    def _on_start(self, doc: Mapping[str, Any]) -> None:
+    def _on_start(self, doc: dict[str, Any]) -> None:
         self._start = doc
         self._panels = {}
         self._all_panels = []
@@ -294,14 +309,6 @@ class BestEffortCallback:
             self._said.add(key)
             logger.log(level, message, *args)
 
-    def _probe_backend(self) -> None:
-        try:
-            mpl = require_matplotlib("Plotting in BestEffortCallback")
-        except ImportError:
-            return
-        if chosen_backend(mpl) is None:
-            self._auto_backend = str(mpl.get_backend())  # resolve it here, on the main thread
-
     def _can_plot(self, start: Mapping[str, Any]) -> bool:
         if not self._plots_enabled or "plot failed" in self._said:
             return False
@@ -312,17 +319,11 @@ class BestEffortCallback:
         except ImportError as exc:
             self._say_once("no matplotlib", "%s Showing tables only.", exc)
             return False
-        backend = chosen_backend(mpl)
-        if backend is None:
-            backend = self._auto_backend = str(mpl.get_backend())
-        auto = self._auto_backend
-        if auto is not None and backend.lower() == auto.lower() \
-                and not backend_needs_main_thread(backend):
-            # matplotlib found no display and fell back to a file backend by itself
+        if chosen_backend(mpl) is None and no_display():
+            # matplotlib would fall back to a file backend: the figures could not be seen
             self._say_once(
-                "headless", "BestEffortCallback shows no plots: there is no display "
-                "(matplotlib chose the %r backend). Choose a backend, e.g. "
-                "matplotlib.use('Agg'), to make figures anyway.", backend,
+                "headless", "BestEffortCallback shows no plots: there is no display. "
+                "Choose a backend, e.g. matplotlib.use('Agg'), to make figures anyway.",
             )
             return False
         return True
@@ -354,7 +355,8 @@ class BestEffortCallback:
         panel("descriptor", descriptor)
         import matplotlib
 
-        if on_main_thread() or not backend_needs_main_thread(str(matplotlib.get_backend())):
+        backend = chosen_backend(matplotlib)  # None: resolved by the first figure
+        if on_main_thread() or backend is not None and not backend_needs_main_thread(backend):
             panel.build()
         else:  # a GUI toolkit: the figure is made on the main thread
             main_thread_work.submit(panel, panel.build)
@@ -371,7 +373,7 @@ class BestEffortCallback:
             figure.set_size_inches(6.4, 1.6 + 2.4 * len(ys))
             axes = list(figure.subplots(len(ys), 1, sharex=True, squeeze=False)[:, 0])
         figure.suptitle(f"{run_label(start)}  ({start['uid'][:8]})")
-        style = {"marker": "o"} if (start.get("num_points") or 0) <= 50 else {}
+        style: dict[str, Any] = {"marker": "o"} if (start.get("num_points") or 0) <= 50 else {}
         plots = [LivePlot(y, x, ax=ax, stream=descriptor["name"], **style)
                  for y, ax in zip(ys, axes)]
         for ax in axes[:-1]:

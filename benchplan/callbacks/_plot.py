@@ -120,6 +120,7 @@ class MainThreadWork:
         with self._lock:
             self._work.setdefault(key, work)
         self._hook_ipython()
+        self._hook_engine()
 
     def drain(self, *_: Any) -> None:
         """Run the queued work, oldest first; call it on the main thread."""
@@ -133,6 +134,21 @@ class MainThreadWork:
                 work()
             except Exception:
                 logger.exception("A plot could not be drawn; the run and its data are unaffected.")
+
+    def _hook_engine(self) -> None:
+        """Draw while ``RE(...)`` blocks the main thread, not only after the cell."""
+        from ..engine import add_main_thread_hook
+
+        add_main_thread_hook(self._pump)
+
+    def _pump(self) -> None:
+        self.drain()
+        import sys
+
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None:
+            for number in pyplot.get_fignums():
+                pyplot.figure(number).canvas.flush_events()
 
     def _hook_ipython(self) -> None:
         import sys
@@ -387,7 +403,10 @@ class LivePlot(DocumentRouter):
     def _render(self, draw: bool = True) -> None:
         with self._lock:
             traces = list(self._traces.items())
-            if not traces:
+            if not any(trace.xs or trace.line is not None for _, trace in traces):
+                for uid, trace in traces:  # nothing to draw: make no figure for it
+                    if trace.stopped:
+                        del self._traces[uid]
                 return
             if self._ax is None or not self._figure_open():
                 self._ax = self._current_axes()

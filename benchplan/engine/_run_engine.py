@@ -7,6 +7,7 @@ import concurrent.futures
 import contextlib
 import logging
 import sys
+import threading
 import weakref
 from collections.abc import MutableMapping
 from typing import Any, Callable, Iterable, Optional
@@ -19,6 +20,7 @@ from ._commands_wait import WaitCommands
 from ._context import PlanContext
 from ._control import EngineControl
 from ._driver import PlanDriver
+from ._during import default_during_task
 from ._execution import execute
 from ._kernel import Kernel
 from ._requests import EndRequest
@@ -120,6 +122,10 @@ class RunEngine:
         Add the ``interruptions`` stream (pauses, suspensions, resumes) to each run.
     verbose : bool
         Log every message at INFO level.
+    during_task : callable, optional
+        ``during_task(done)`` runs on the thread blocked in ``RE(...)`` and must return
+        once the ``threading.Event`` ``done`` is set; by default it waits, running the
+        hooks registered with :func:`benchplan.engine.add_main_thread_hook` (GUI drawing).
     control : bool
         Serve a control endpoint (a Unix-domain socket readable only by this
         user) from the first plan on, so ``benchplan ps/pause/continue/abort``
@@ -148,6 +154,7 @@ class RunEngine:
         call_returns_result: bool = False,
         record_interruptions: bool = False,
         verbose: bool = False,
+        during_task: Optional[Callable[[threading.Event], Any]] = None,
         control: bool = True,
     ) -> None:
         self.md: MutableMapping = {} if md is None else md
@@ -161,6 +168,7 @@ class RunEngine:
         self.record_interruptions = record_interruptions
         self.state_hook: Optional[Callable[[State, State], Any]] = None
         self.waiting_hook: Optional[Callable[[Any], Any]] = None
+        self.during_task = during_task or default_during_task
         self._k = Kernel(self, loop)
         self._suspensions = Suspensions(self._k)
         for group in (RunCommands, DeviceCommands, WaitCommands, ControlCommands):
@@ -415,8 +423,11 @@ class RunEngine:
         with contextlib.ExitStack() as stack:
             for manager in self.context_managers:
                 stack.enter_context(manager(self))
+            done = threading.Event()
+            segment.add_done_callback(lambda _f: done.set())
             while True:
                 try:
+                    self.during_task(done)
                     outcome = segment.result()
                     break
                 except KeyboardInterrupt:

@@ -28,6 +28,7 @@ turn (``busy_timeout``) for transactions that last a few milliseconds.
 from __future__ import annotations
 
 import atexit
+import io
 import itertools
 import json
 import logging
@@ -70,10 +71,13 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS metadata (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 
+_TABLES = frozenset({"documents", "runs", "streams", "metadata"})
 _INSERT_DOC = "INSERT INTO documents (run, name, stream, n, doc) VALUES (?, ?, ?, ?, ?)"
 _MAX_PENDING = 1 << 22  # bytes of JSON queued; more are committed at once, however young
 _CHECKPOINT = 1 << 22  # bytes committed before the background thread checkpoints the WAL
 _NO_PARENT = (None, None)
+_CLOSED = (None, "closed")  # the parent of no segment: no document's parent is this object
+_SKIP_PARENT = (None, "skip")  # the parent of the documents of a run not stored again
 
 
 def _default(obj: Any) -> Any:
@@ -208,6 +212,13 @@ def connect(path: Path) -> sqlite3.Connection:
             )
         if version < SCHEMA_VERSION:
             conn.execute("BEGIN IMMEDIATE")
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables - _TABLES:
+                conn.execute("ROLLBACK")
+                raise sqlite3.DatabaseError(
+                    "it is an SQLite file of another program (it has the tables "
+                    f"{', '.join(sorted(tables - _TABLES))}), not a benchplan document store"
+                )
             for statement in _SCHEMA:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -267,28 +278,35 @@ class DocumentStore(StoreReader):
         _LIVE.add(self)
 
     def _setup(self) -> None:
-        self._lock = threading.Lock()  # the writer: connection, queue, run ids
+        # _lock guards the queue and the run bookkeeping; _commit_lock the connection
+        # and the order of commits. Take _lock first when taking both.
+        self._lock = threading.Lock()
+        self._commit_lock = threading.Lock()
         self._read_lock = threading.RLock()
         self._checkpoint_lock = threading.Lock()
         self._conn: Optional[sqlite3.Connection] = None
         self._read_conn: Optional[sqlite3.Connection] = None
-        # The queue: finished rows, and the row being filled -- consecutive documents
-        # of one kind and parent (run and stream), as the bytes of a JSON array.
-        self._rows: list[tuple] = []
-        self._buffer = bytearray()
-        self._count = 0  # documents in _buffer
-        self._parent: tuple = _NO_PARENT  # (run id, stream id) of _buffer
-        self._name = ""  # document name of _buffer
+        self._checkpointer: Optional[sqlite3.Connection] = None  # the background thread's
+        # The queue: JSON arrays of consecutive batched documents of one kind and parent
+        # written back to back into _out; _segments locates the finished ones. Two
+        # buffers take turns, and are reused, so queueing allocates nothing large.
+        self._out, self._spare = io.BytesIO(), io.BytesIO()
+        self._segments: list[tuple] = []  # (run, name, stream, count, start, end)
+        self._parent: tuple = _CLOSED  # (run id, stream id) of the open segment
+        self._limit = _MAX_PENDING if self.commit_interval else 0  # bytes queued before a commit
+        self._name = ""  # document name of the open segment
+        self._count = 0  # documents in the open segment
+        self._start = 0  # where the open segment starts in _out
+        self._retry: list[tuple] = []  # rows of a failed commit, written first next time
         self._run_ids: dict[str, int] = {}  # start uid -> runs.id, for runs open here
-        # descriptor, resource uid -> (run id, stream id): one tuple per parent, compared by identity
+        # descriptor, resource uid -> (run id, stream id): one tuple per parent
         self._parents: dict[str, tuple[Optional[int], Optional[int]]] = {}
         self._children: dict[int, list[str]] = {}  # runs.id -> its keys in _parents
+        self._skip_ids = itertools.count(-1, -1)  # negative run ids: runs not stored again
         self._wake = threading.Event()
         self._flusher: Optional[threading.Thread] = None
         self._failures = 0
         self._unchecked = 0  # bytes committed since the last checkpoint
-        self._checkpointer: Optional[sqlite3.Connection] = None  # the background thread's
-        self._skip_ids = itertools.count(-1, -1)  # negative run ids: runs not stored again
 
     def __repr__(self) -> str:
         return f"DocumentStore({os.fspath(self.path)!r})"
@@ -301,43 +319,102 @@ class DocumentStore(StoreReader):
             self._store_now(name, doc)
             return
         parent = self._parents.get(doc[key], _NO_PARENT)
-        run = parent[0]
-        if run is not None and run < 0:
+        if parent is _SKIP_PARENT:
             return  # a run already in the store
         data = self._encode_batched(name, doc)
         with self._lock:
-            if parent is not self._parent or name != self._name:
-                self._end_row()
-                self._parent = parent
-                self._name = name
-            buffer = self._buffer
-            if buffer:
-                buffer += b","
-            buffer += data
-            self._count += 1
-            if self._count == 1 and not self._rows and self.commit_interval:
-                self._wake_flusher()  # the background thread commits it within commit_interval
-            elif len(buffer) > _MAX_PENDING or len(self._rows) > 100 or not self.commit_interval:
-                self._commit_locked()
+            if parent is self._parent and name == self._name:
+                out = self._out
+                out.write(b",")
+                out.write(data)
+                self._count += 1
+                if out.tell() < self._limit:
+                    return
+            elif self._open_segment(parent, name, data):
+                return
+        self._commit()
 
-    def _end_row(self) -> None:
-        """Move the row being filled to the finished rows."""
+    def _open_segment(self, parent: tuple, name: str, data: bytes) -> bool:
+        """Under _lock: start a new segment with ``data``; False if a commit is due now."""
+        self._end_segment()
+        out = self._out
+        self._parent, self._name, self._start = parent, name, out.tell()
+        out.write(b"[")
+        out.write(data)
+        self._count = 1
+        if not self._limit:
+            return False
+        if not self._segments:  # nothing else queued: the background thread commits it
+            self._wake_flusher()
+        return out.tell() < self._limit
+
+    def _end_segment(self) -> None:
         if self._count:
+            self._out.write(b"]")
             run, stream = self._parent
-            self._unchecked += len(self._buffer)
-            self._rows.append((run, self._name, stream, self._count, "[" + self._buffer.decode() + "]"))
-            self._buffer.clear()
+            self._segments.append((run, self._name, stream, self._count, self._start, self._out.tell()))
             self._count = 0
+        self._parent = _CLOSED
+
+    def _take_locked(self) -> list[tuple]:
+        """Under _lock and _commit_lock: the queued rows; the queue starts anew."""
+        self._end_segment()
+        rows, self._retry = self._retry, []
+        if self._segments:
+            out = self._out
+            view = out.getbuffer()
+            try:
+                rows += [(run, name, stream, count, str(view[start:end], "utf-8"))
+                         for run, name, stream, count, start, end in self._segments]
+            finally:
+                view.release()
+            self._unchecked += out.tell()
+            out.seek(0)
+            self._segments = []
+            self._out, self._spare = self._spare, out
+        return rows
+
+    def _commit(self, structure: Optional[Callable[[sqlite3.Connection], None]] = None,
+                name: str = "event") -> None:
+        """Write the queue, and then ``structure(conn)``, in one transaction."""
+        with self._lock:
+            self._commit_lock.acquire()  # in order: after any commit of older documents
+            try:
+                rows = self._take_locked()
+                if not rows and structure is None:
+                    self._commit_lock.release()
+                    return
+                if structure is not None:  # the bookkeeping is under _lock
+                    conn = self._connection()
+                    with _transaction(conn, self.path, name):
+                        conn.executemany(_INSERT_DOC, rows)
+                        structure(conn)
+                    self._commit_lock.release()
+                    return
+            except BaseException:
+                if structure is not None and rows:
+                    self._retry = rows + self._retry
+                self._commit_lock.release()
+                raise
+        try:  # the queue is free again: documents arriving meanwhile are not held up
+            conn = self._connection()
+            with _transaction(conn, self.path, rows[-1][1]):
+                conn.executemany(_INSERT_DOC, rows)
+        except BaseException:
+            with self._lock:
+                self._retry = rows + self._retry
+            raise
+        finally:
+            self._commit_lock.release()
 
     def flush(self) -> None:
         """Commit the documents still queued in memory."""
-        with self._lock:
-            self._commit_locked()
+        self._commit()
 
     def close(self) -> None:
         """Commit what is queued and close the file; the store reopens it if used again."""
-        with self._lock:
-            self._commit_locked()
+        self._commit()
+        with self._commit_lock:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
@@ -369,13 +446,13 @@ class DocumentStore(StoreReader):
     def _store_now(self, name: str, doc: dict) -> None:
         """A start, descriptor, stop, resource or unknown document: committed at once."""
         text = self._encode(doc)
-        with self._lock:
-            conn = self._connection()
-            self._commit_locked()
-            with _transaction(conn, self.path, name):
-                run = self._write_structure(conn, name, doc)
-                if run is None or run >= 0:
-                    conn.execute(_INSERT_DOC, (run, name, None, 1, text))
+
+        def structure(conn: sqlite3.Connection) -> None:
+            run = self._write_structure(conn, name, doc)
+            if run is None or run >= 0:
+                conn.execute(_INSERT_DOC, (run, name, None, 1, text))
+
+        self._commit(structure, name)
 
     def _write_structure(self, conn: sqlite3.Connection, name: str, doc: dict) -> Optional[int]:
         """Record what the document says about runs and streams; return its run id."""
@@ -421,21 +498,11 @@ class DocumentStore(StoreReader):
                 "INSERT INTO streams (descriptor, run, name) VALUES (?, ?, ?)",
                 (doc["uid"], run, str(doc.get("name", "primary"))),
             ).lastrowid
-        self._parents[doc["uid"]] = (run, stream)
+        self._parents[doc["uid"]] = (run, stream) if run >= 0 else _SKIP_PARENT
         self._children.setdefault(run, []).append(doc["uid"])
         return run
 
-    def _commit_locked(self) -> None:
-        self._end_row()
-        rows = self._rows
-        if not rows:
-            return
-        conn = self._connection()
-        with _transaction(conn, self.path, rows[-1][1]):
-            conn.executemany(_INSERT_DOC, rows)
-        self._rows = []
-
-    # -- the background commit ----------------------------------------------------
+    # -- the background thread ----------------------------------------------------
     def _wake_flusher(self) -> None:
         if self._flusher is None or not self._flusher.is_alive():
             self._flusher = threading.Thread(
@@ -447,21 +514,18 @@ class DocumentStore(StoreReader):
 
     def _background_commit(self) -> float:
         """Commit from the background thread; return how long to wait before the next try."""
-        with self._lock:
-            self._wake.clear()
-            try:
-                self._commit_locked()
-            except sqlite3.Error:
-                self._failures += 1
-                logger.exception("The document store could not commit to %s; it will retry.", self.path)
-                self._wake.set()
-                return min(5.0, 0.5 * self._failures)
-            self._failures = 0
-            checkpoint = self._unchecked > _CHECKPOINT
-            if checkpoint:
-                self._unchecked = 0
-        if checkpoint:  # outside the lock: the RunEngine's thread goes on queueing meanwhile
-            with self._checkpoint_lock:
+        self._wake.clear()
+        try:
+            self._commit()
+        except sqlite3.Error:
+            self._failures += 1
+            logger.exception("The document store could not commit to %s; it will retry.", self.path)
+            self._wake.set()
+            return min(5.0, 0.5 * self._failures)
+        self._failures = 0
+        if self._unchecked > _CHECKPOINT:
+            self._unchecked = 0
+            with self._checkpoint_lock:  # concurrent commits go on meanwhile
                 try:
                     if self._checkpointer is None:
                         self._checkpointer = connect(self.path)
@@ -492,7 +556,7 @@ class _Reading:
 
     def __enter__(self) -> sqlite3.Connection:
         store = self.store
-        if store._count or store._rows:
+        if store._count or store._segments or store._retry:
             store.flush()
         store._read_lock.acquire()
         if store._read_conn is None:

@@ -8,14 +8,8 @@ with suspenders".
 
 from ._base import SuspenderBase
 from ._clock import Clock, LoopClock, ManualClock
-from ._threshold import (
-    SuspendBoolHigh,
-    SuspendBoolLow,
-    SuspendCeil,
-    SuspendFloor,
-    SuspendWhenChanged,
-    SuspendWhenOutsideBand,
-)
+from ._state import SuspendBoolHigh, SuspendBoolLow, SuspendWhenChanged
+from ._threshold import SuspendCeil, SuspendFloor, SuspendWhenOutsideBand
 
 __all__ = [
     "Clock",

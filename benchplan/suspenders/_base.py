@@ -16,25 +16,24 @@ How a suspender works, in the thread that delivers the signal's update:
 - ``remove()`` releases the hold, so removing a tripped suspender lets the
   plan go on.
 
-A hold is what the engine waits for: it has ``done()`` (so a request made
-while no plan runs is dropped if the value recovered first) and is a callable
-that makes a new awaitable each time the engine waits, so cancelling one wait
-(a pause during the suspension) does not release the plan.
+The hold is a :class:`~._hold.Hold`. Only the public RunEngine API is used:
+``RE.request_suspend``, ``RE.state`` (to word notices) and ``RE.loop`` (for
+the default clock's timers).
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import numbers
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, Callable, Optional
 
 from .._report import report
 from ._clock import Clock, LoopClock
+from ._hold import Hold, format_value, signal_name, unwrap_reading
 
 __all__ = ["SuspenderBase"]
 
@@ -43,18 +42,8 @@ logger = logging.getLogger("benchplan.suspenders")
 _OK, _TRIPPED, _SETTLING = "ok", "tripped", "settling"
 
 
-def format_value(value: Any) -> str:
-    """A value for a message: numbers plainly (``1.7``, not ``np.float64(1.7)``)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return repr(value)
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    return repr(float(value))
-
-
-def signal_name(signal: Any) -> str:
-    """The signal's name, or its repr when it has none."""
-    return getattr(signal, "name", None) or repr(signal)
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _check_plan(plan: Any, what: str) -> Any:
@@ -64,35 +53,6 @@ def _check_plan(plan: Any, what: str) -> Any:
         f"Cannot use {plan!r} as the {what}: it must be a plan (a generator or a list of "
         "messages) or a callable returning one, such as a plan function with no arguments."
     )
-
-
-class _Hold:
-    """What a suspender hands ``RE.request_suspend``: released by the suspender."""
-
-    __slots__ = ("_future",)
-
-    def __init__(self) -> None:
-        self._future: concurrent.futures.Future = concurrent.futures.Future()
-
-    def done(self) -> bool:
-        return self._future.done()
-
-    def release(self) -> None:
-        if not self._future.done():
-            try:
-                self._future.set_result(None)
-            except concurrent.futures.InvalidStateError:  # released by another thread
-                pass
-
-    def __call__(self) -> Any:
-        return self._wait()
-
-    async def _wait(self) -> None:
-        # shield: cancelling this wait must not cancel the hold itself
-        await asyncio.shield(asyncio.wrap_future(self._future))
-
-    def __repr__(self) -> str:
-        return f"<suspender hold {'released' if self.done() else 'held'}>"
 
 
 class SuspenderBase:
@@ -153,7 +113,7 @@ class SuspenderBase:
                 f"Cannot make {cls} on {signal!r}: it has no subscribe() method. Give a "
                 "signal that reports its values (a benchplan, ophyd or ophyd-async signal)."
             )
-        if isinstance(sleep, bool) or not isinstance(sleep, numbers.Real):
+        if not _is_real(sleep):
             raise TypeError(f"Cannot make {cls} with sleep={sleep!r}: sleep is a number of seconds.")
         if not 0 <= sleep < float("inf"):
             raise ValueError(
@@ -175,7 +135,7 @@ class SuspenderBase:
         self._lock = threading.Lock()
         self._RE: Any = None
         self._state = _OK
-        self._hold: Optional[_Hold] = None
+        self._hold: Optional[Hold] = None
         self._justification = ""
         self._generation = 0  # bumped to cancel a running sleep
         self._updates = 0
@@ -214,14 +174,17 @@ class SuspenderBase:
 
     @property
     def pre_plan(self) -> Any:
+        """The plan (or callable returning one) run when the plan is suspended."""
         return self._pre_plan
 
     @property
     def post_plan(self) -> Any:
+        """The plan (or callable returning one) run before the plan resumes."""
         return self._post_plan
 
     @property
     def tripped_message(self) -> str:
+        """Text added to the notice shown when the suspender trips."""
         return self._tripped_message
 
     @property
@@ -245,7 +208,7 @@ class SuspenderBase:
         """Why it tripped (the signal, its value, the threshold), or '' when not holding."""
         return self._justification if self.holding else ""
 
-    def get_futures(self) -> tuple[list, str]:
+    def get_futures(self) -> tuple[list[Hold], str]:
         """Return ``([hold], justification)`` while holding the plan, else ``([], '')``.
 
         The hold has ``done()`` and, called, returns an awaitable that finishes
@@ -336,7 +299,7 @@ class SuspenderBase:
         if "value" in kwargs:
             value = kwargs["value"]
         elif args:
-            value = _unwrap_reading(args[0])
+            value = unwrap_reading(args[0])
         else:
             return
         notice = None
@@ -374,7 +337,7 @@ class SuspenderBase:
             logger.info("%s tripped again during its sleep: %s", self, self._justification)
             return
         logger.info("%s tripped: %s", self, self._justification)
-        self._hold = _Hold()
+        self._hold = Hold()
         RE.request_suspend(
             self._hold,
             pre_plan=self._pre_plan,
@@ -424,12 +387,3 @@ class SuspenderBase:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({signal_name(self._signal)!r})"
-
-
-def _unwrap_reading(arg: Any) -> Any:
-    """ophyd-async calls back with ``{name: {'value': v, ...}}``; take ``v``."""
-    if isinstance(arg, Mapping) and len(arg) == 1:
-        (reading,) = arg.values()
-        if isinstance(reading, Mapping) and "value" in reading:
-            return reading["value"]
-    return arg

@@ -93,6 +93,10 @@ class ManualClock:
         """The clock's current time."""
         return self._now
 
+    def __call__(self) -> float:
+        """The current time: a ManualClock also serves where a ``clock()`` callable is wanted."""
+        return self._now
+
     @property
     def pending(self) -> int:
         """How many timers have not fired yet."""

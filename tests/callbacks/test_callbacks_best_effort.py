@@ -50,6 +50,12 @@ def det2(motor):
     return SimGaussianDetector("dy", motor, "mx", center=1, Imax=2, sigma=0.5)
 
 
+def table_rows(out):
+    """The cells of a LiveTable's data rows."""
+    rows = [line.strip("|").split("|") for line in out.splitlines() if line.startswith("|")]
+    return [[cell.strip() for cell in row] for row in rows if row[0].strip() != "seq_num"]
+
+
 def test_heading_names_scan_id_time_uid_and_plan(RE, motor, det, capsys):
     docs = DocumentCollector()
     (uid,) = RE(scan([det], motor, -1, 1, 3), [BestEffortCallback(plots=False), docs])
@@ -64,7 +70,7 @@ def test_table_has_the_motor_and_the_hinted_detector_fields(RE, motor, det, det2
     out = capsys.readouterr().out
     header = next(line for line in out.splitlines() if "seq_num" in line)
     assert header.split("|")[3:6] == ["         mx ", "         dx ", "         dy "]
-    assert out.count("|         ") >= 3  # a row per point
+    assert [row[0] for row in table_rows(out)] == ["1", "2", "3"]
 
 
 def test_a_1d_scan_plots_each_hinted_detector_against_the_motor(RE, motor, det, det2):
@@ -169,6 +175,21 @@ def test_a_figure_that_cannot_be_made_leaves_the_table_and_the_run(
     assert "could not make a plot (RuntimeError: cannot connect to display)" in caplog.text
 
 
+def test_a_plot_failing_mid_run_leaves_the_table_and_the_run(
+    RE, motor, det, monkeypatch, capsys, caplog
+):
+    def broken(self, doc):
+        raise ValueError("bad point")
+
+    monkeypatch.setattr(_plot.LivePlot, "event", broken)
+    docs = DocumentCollector()
+    with caplog.at_level(logging.WARNING, logger="benchplan.callbacks._best_effort"):
+        RE(scan([det], motor, -1, 1, 4), [BestEffortCallback(heading=False), docs])
+    assert docs.stop["exit_status"] == "success"
+    assert len(table_rows(capsys.readouterr().out)) == 4
+    assert "could not make a plot (ValueError: bad point)" in caplog.text
+
+
 def test_with_a_gui_backend_figures_are_made_on_the_main_thread(RE, motor, det, monkeypatch):
     monkeypatch.setattr(_plot, "backend_needs_main_thread", lambda backend: True)
     monkeypatch.setattr(_best_effort, "backend_needs_main_thread", lambda backend: True)
@@ -182,15 +203,20 @@ def test_with_a_gui_backend_figures_are_made_on_the_main_thread(RE, motor, det, 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a display-less X11 session")
-def test_headless_terminal_falls_back_to_the_table(tmp_path):
+def test_headless_terminal_falls_back_to_the_table_until_a_backend_is_chosen(tmp_path):
     script = textwrap.dedent("""
         import matplotlib.pyplot as plt
         from benchplan import RunEngine
         from benchplan.callbacks._best_effort import BestEffortCallback
         from benchplan.devices.sim import det, motor
         from benchplan.plans import scan
-        RunEngine()(scan([det], motor, -1, 1, 3), BestEffortCallback())
+        RE, bec = RunEngine(), BestEffortCallback()
+        RE(scan([det], motor, -1, 1, 3), bec)
         print("figures:", plt.get_fignums())
+        import matplotlib
+        matplotlib.use("Agg")  # a backend chosen on purpose: figures to save
+        RE(scan([det], motor, -1, 1, 3), bec)
+        print("then:", plt.get_fignums())
     """)
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")}
@@ -198,7 +224,7 @@ def test_headless_terminal_falls_back_to_the_table(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             env=env, timeout=100)
     assert result.returncode == 0, result.stderr
-    assert "figures: []" in result.stdout
+    assert "figures: []" in result.stdout and "then: [1]" in result.stdout
     assert "seq_num" in result.stdout and "Transient Scan ID" in result.stdout
 
 

@@ -142,6 +142,12 @@ def test_event_pages_are_plotted_like_events():
     assert list(ax.lines[0].get_ydata()) == [0.0, 1.0, 4.0, 9.0]
 
 
+def test_runs_without_the_fields_make_no_figure(RE, det):
+    plot = LivePlot("not-there", "mtr")
+    RE(count([det], 2), plot)
+    assert plot.ax is None and plt.get_fignums() == []
+
+
 def test_other_streams_draw_nothing():
     _, ax = plt.subplots()
     plot = LivePlot("y", "x", ax=ax)
@@ -212,9 +218,15 @@ def test_with_a_gui_backend_outside_interactive_mode_lines_update_in_place(
     assert len(main_thread_work) == 0
 
 
-def test_ipython_draws_the_queued_plots_after_the_cell(RE, motor, det, monkeypatch):
+def test_ipython_draws_the_queued_plots_after_the_cell(RE, motor, det, monkeypatch, tmp_path):
     from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
+    if not InteractiveShell.initialized():  # its folder in a temporary one, no history file
+        monkeypatch.setenv("IPYTHONDIR", str(tmp_path))
+        config = Config()
+        config.HistoryManager.hist_file = ":memory:"
+        InteractiveShell.instance(config=config)
     shell = InteractiveShell.instance()
     monkeypatch.setattr(_plot, "backend_needs_main_thread", lambda backend: True)
     monkeypatch.setattr(matplotlib, "is_interactive", lambda: True)

@@ -329,3 +329,17 @@ def test_event_data_match_the_readings(RE, docs):
     import math
     assert docs.data("det") == pytest.approx([1.0, math.exp(-0.5)])
     assert docs.data("motor") == [0.0, 1.0]
+
+
+def test_start_names_the_plan_type_and_a_generator_plan(RE, docs):
+    def my_plan():
+        yield Msg("open_run")
+        yield Msg("close_run")
+
+    RE(my_plan())
+    RE([Msg("open_run"), Msg("close_run")])
+    RE(my_plan(), plan_name="given by the caller")
+    generator, listed, overridden = docs.starts
+    assert (generator["plan_type"], generator["plan_name"]) == ("generator", "my_plan")
+    assert listed["plan_type"] == "list" and "plan_name" not in listed
+    assert overridden["plan_name"] == "given by the caller"

@@ -13,7 +13,8 @@ import benchplan.errors as errors
 def test_engine_all_is_sorted_and_complete():
     assert engine.__all__ == sorted(engine.__all__)
     assert set(engine.__all__) == {
-        "Msg", "NO_PLAN_RETURN", "RunEngine", "RunEngineResult", "SigintHandler", "State"}
+        "Msg", "NO_PLAN_RETURN", "RunEngine", "RunEngineResult", "SigintHandler", "State",
+        "add_main_thread_hook", "remove_main_thread_hook"}
     for name in engine.__all__:
         assert hasattr(engine, name)
 

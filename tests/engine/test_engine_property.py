@@ -17,7 +17,7 @@ from benchplan.plans.preprocessors import finalize_wrapper
 from engine_helpers import assert_runs_closed
 
 SETTINGS = settings(
-    max_examples=100,
+    max_examples=200,
     database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -19,7 +19,7 @@ Markers (each a line of its own on standard output):
 ``CHILD DONE``
     The result file is written.
 
-Scenarios: deferred, immediate_abort, immediate_resume, mash_resume,
+Scenarios: deferred, immediate_abort, loop_thread_sigint, immediate_resume, mash_resume,
 mash_abort, outside, custom, exit_paused (writes its documents as JSON lines
 to ``RESULT.jsonl`` as they come, and ends with the plan paused).
 """
@@ -62,6 +62,8 @@ class Child:
         self.RE.msg_hook = self._on_msg
         #: announce ``CHILD ARMED`` at each event, or when a 'sleep' message starts
         self.announce_at = "event"
+        #: send SIGINT to the loop thread when the first announcement is made
+        self.sigint_loop_thread = False
 
     # -- markers -----------------------------------------------------------------
     @staticmethod
@@ -89,6 +91,15 @@ class Child:
         self.commands.append(msg.command)
         if msg.command == self.announce_at:
             self.announce()
+            if self.sigint_loop_thread and self.armed_round == 1:
+                self.sigint_loop_thread = False
+                # A process-directed SIGINT may go to any thread that does not block it
+                # (macOS picks one; Linux does when the main thread is not ready for it).
+                # Here it goes to the RunEngine's loop thread, which runs this hook, half
+                # a second into the sleep, when the main thread is long blocked in RE(...).
+                asyncio.get_running_loop().call_later(
+                    0.5, signal.pthread_kill, threading.get_ident(), signal.SIGINT
+                )
 
     # -- running -----------------------------------------------------------------
     def call(self, func: Any, *args: Any) -> str:
@@ -189,6 +200,11 @@ def main(scenario: str, path: str) -> None:
             outcome = child.call(RE.resume)
     elif scenario == "immediate_abort":
         child.announce_at = "sleep"
+        if child.call(RE, child.armed_count(3, 60)) == "interrupted":
+            child.call(RE.abort)
+    elif scenario == "loop_thread_sigint":
+        child.announce_at = "sleep"
+        child.sigint_loop_thread = True
         if child.call(RE, child.armed_count(3, 60)) == "interrupted":
             child.call(RE.abort)
     elif scenario == "immediate_resume":
