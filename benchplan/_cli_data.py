@@ -47,7 +47,7 @@ def _cell(value: Any) -> str:
     return text if len(text) <= _CELL else text[: _CELL - 3] + "..."
 
 
-def _table(header: Sequence[str], rows: list[Sequence[str]], *, right: Sequence[int] = ()) -> None:
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[int] = ()) -> None:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         cells = [

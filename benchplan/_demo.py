@@ -12,6 +12,7 @@ current has been normal for a moment. It ends with a summary.
 from __future__ import annotations
 
 import contextlib
+import logging
 import textwrap
 import threading
 from typing import Any, Iterator
@@ -22,17 +23,20 @@ from .devices.instruments import Keysight34461A, RigolDP832
 from .devices.simbench import DEFAULT_INSTRUMENTS
 from .devices.visa import SessionPool
 from .engine import RunEngine
-from .errors import BenchplanError, RunEngineInterrupted
+from .errors import BenchplanError, FailedStatus, RunEngineInterrupted
 from .plans import scan
 from .plans import stubs as bps
 from .suspenders import SuspendCeil
 
 __all__ = ["run_demo"]
 
+logger = logging.getLogger(__name__)
+
 CEILING = 1.0  # A: the suspender trips above this...
 RESUME_BELOW = 0.8  # ...and resumes at or below this,
 SETTLE = 0.5  # s: once the current has stayed there this long.
 SPIKE = (2.0, 1.0)  # A, s: the injected fault.
+WATCHDOG = 30.0  # s beyond the scan's own delays
 FIELDS = ["psu_voltage", "dmm_dc_voltage", "psu_measured_current"]
 
 
@@ -100,6 +104,25 @@ def _settle_and_read(delay: float) -> Any:
     return per_step
 
 
+def _run_to_the_end(RE: RunEngine, plan: Any, subs: list[Any]) -> None:
+    """Run the plan; when Ctrl+C pauses it, say so and resume (a halt ends it)."""
+    try:
+        RE(plan, subs)
+    except RunEngineInterrupted:
+        while RE.state == "paused":
+            report(_wrap("Paused. Resuming in this demo; at a prompt you would choose "
+                         "RE.resume() or RE.abort()."))
+            try:
+                RE.resume()
+            except RunEngineInterrupted:
+                continue
+
+
+def _halt(RE: RunEngine) -> None:
+    report(f"The demo is taking more than {WATCHDOG:g} s longer than it should; halting it.")
+    RE.halt()
+
+
 def _wrap(text: str) -> str:
     return textwrap.fill(text, width=79, break_on_hyphens=False)
 
@@ -141,8 +164,8 @@ def run_demo(points: int = 11, delay: float = 0.1, bench: str | None = None) -> 
     try:
         with _instruments(bench) as (psu, dmm, where):
             return _run(psu, dmm, where, points, delay)
-    except (BenchplanError, ValueError, OSError) as exc:
-        report(f"benchplan demo: {exc}")
+    except (BenchplanError, FailedStatus, ValueError, OSError) as exc:
+        report(f"benchplan demo failed: {exc}")
         return 1
 
 
@@ -151,7 +174,8 @@ def _run(psu: RigolDP832, dmm: Keysight34461A, where: str, points: int, delay: f
         if model not in device.idn:
             raise BenchplanError(
                 f"Cannot run the demo: {device.address} identifies as {device.idn!r}, not a "
-                f"simulated {model}. Start the bench with plain `benchplan sim`."
+                f"simulated {model}. --bench names the first port of a `benchplan sim` "
+                "serving its default instruments (start it without --instrument)."
             )
     ohms = float(psu.query(":SIM:LOAD? 1"))
     psu.ch1.name = "psu"  # shorter data keys (psu_voltage...): the table fits 80 columns
@@ -180,28 +204,26 @@ def _run(psu: RigolDP832, dmm: Keysight34461A, where: str, points: int, delay: f
         subs.append(_inject_fault(fault_at, psu, suspender))
     plan = scan([dmm, psu.ch1.measured_current], psu.ch1.voltage, 0, 5, points,
                 per_step=_settle_and_read(delay))
+    # The fault clears by itself; should the bench stop answering while the plan is
+    # suspended, the suspender would hold it for ever: halt it after a generous time.
+    watchdog = threading.Timer(WATCHDOG + points * delay, _halt, [RE])
+    watchdog.daemon = True
+    watchdog.start()
     try:
-        try:
-            RE(plan, subs)
-        except RunEngineInterrupted:
-            report(_wrap("Paused. Resuming in this demo; at a prompt you would choose "
-                         "RE.resume() or RE.abort()."))
-            while True:
-                try:
-                    RE.resume()
-                    break
-                except RunEngineInterrupted:
-                    report("Paused again. Resuming.")
+        _run_to_the_end(RE, plan, subs)
     finally:
+        watchdog.cancel()
         RE.remove_suspender(suspender)
-        psu.safe_state()
+        try:
+            psu.safe_state()
+        except BenchplanError as exc:  # the run's own failure, if any, is the one to show
+            logger.error("Could not switch the demo supply's output off: %s", exc)
         RE.close()
-    stop = docs.stops[-1] if docs.stops else {}
-    status = stop.get("exit_status", "unknown")
+    status = docs.stop["exit_status"]
     suspensions = docs.data("interruptions", stream="interruptions").count("suspend")
     report(_wrap(
         f"Done: {len(docs.events())} of {points} points taken, {suspensions} "
         f"suspension{'' if suspensions == 1 else 's'} ({_held_seconds(docs):.1f} s held), "
-        f"exit status '{status}'; run {docs.starts[0]['uid'][:8]}. The output is off."
+        f"exit status '{status}'; run {docs.start['uid'][:8]}. The output is off."
     ))
     return 0 if status == "success" else 1

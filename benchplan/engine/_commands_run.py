@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..errors import IllegalMessageSequence
 from ._bundler import RunBundler
+from ._status_wait import post
 
 if TYPE_CHECKING:
     from ._kernel import Kernel
@@ -103,7 +105,7 @@ class RunCommands:
         name = msg.kwargs.get("name") or f"{getattr(obj, 'name', 'obj')}_monitor"
         ctx.see(obj)
         run = ctx.run(msg.run, "monitor")
-        run.monitor(obj, name, self._k.loop.call_soon_threadsafe, ctx.fail_later)
+        run.monitor(obj, name, functools.partial(post, self._k.loop), ctx.fail_later)
 
     def unmonitor(self, msg: Any) -> None:
         ctx = self._k.ctx

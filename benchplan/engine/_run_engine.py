@@ -356,6 +356,7 @@ class RunEngine:
 
     def _start(self, plan: Any, subs: Any, metadata: dict) -> concurrent.futures.Future:
         k = self._k
+        loop = k.loop  # raises, before anything changes, if the RunEngine was closed
         self._control.ensure_started()
         with k.state.lock:
             state = k.state.state
@@ -378,7 +379,6 @@ class RunEngine:
             segment: concurrent.futures.Future = concurrent.futures.Future()
             k.segment = segment
             k.state.change(State.RUNNING)
-        loop = k.loop
         driver = k.driver
 
         def start() -> None:
@@ -507,14 +507,15 @@ class RunEngine:
                 k.requests.end = EndRequest(kind, reason)
                 k.requests.attn = True
             k.state.change(target)
+            ctx = k.ctx
+            uids = tuple(ctx.run_uids) if ctx is not None else ()
             segment = None
             if state is State.PAUSED:
                 segment = concurrent.futures.Future()
                 k.segment = segment
         if segment is None:
             k.poke_threadsafe()
-            ctx = k.ctx
-            return tuple(ctx.run_uids) if ctx is not None else ()
+            return uids
         self._decide()
         return self._block(segment, raise_interrupted=False)
 

@@ -36,7 +36,7 @@ async def await_statuses(statuses: list[Any], timeout: float | None) -> None:
     done = loop.create_future()
 
     def finished(_status: Any) -> None:
-        loop.call_soon_threadsafe(_count)
+        post(loop, _count)
 
     def _count() -> None:
         remaining[0] -= 1
@@ -65,8 +65,18 @@ def _watch_concurrent(fut: "concurrent.futures.Future[Any]") -> "asyncio.Future[
         else:
             mirror.set_result(done.result())
 
-    fut.add_done_callback(lambda done: loop.call_soon_threadsafe(copy, done))
+    fut.add_done_callback(lambda done: post(loop, copy, done))
     return mirror
+
+
+def post(loop: asyncio.AbstractEventLoop, func: Any, *args: Any) -> None:
+    """``loop.call_soon_threadsafe``, ignored once the loop is closed (a late status)."""
+    if loop.is_closed():
+        return
+    try:
+        loop.call_soon_threadsafe(func, *args)
+    except RuntimeError:  # closed between the check and the call
+        pass
 
 
 class _TaskStatus:

@@ -1,25 +1,9 @@
-"""Station files: which instrument plays which role on a bench.
+"""Station files: which instrument plays which role on a bench (see the how-to "Stations").
 
-A station file is YAML::
-
-    description: Charger test bench, room 2.14
-    instruments:
-      psu:                              # the role, used as station.devices.psu
-        driver: RigolDP832              # a driver of benchplan.devices.instruments,
-                                        # or a dotted path: mylab.drivers.Load
-        address: TCPIP0::192.168.1.20::5555::SOCKET
-        options: {timeout: 5, poll_rate: 20}   # constructor keyword arguments
-      vbat:
-        driver: RigolDP832
-        address: TCPIP0::192.168.1.20::5555::SOCKET
-        channel: 2                      # the role is this channel of the instrument
-      dmm:
-        driver: Keysight34461A
-        sim: true                       # on the simulated bench (no address needed)
-
-Files are found by name (:func:`find_station`) in ``./stations/``, the project's
-``stations/`` (next to the nearest ``benchplan.yaml``), then the user data folder's
-``stations/``. Every problem is reported with the file, the line and what was expected.
+A station file maps each role to a ``driver`` (a name from
+:mod:`benchplan.devices.instruments` or a dotted path), an ``address``, driver
+``options``, a ``channel`` and ``sim``. Files are found by name (:func:`find_station`);
+every problem is reported with the file, the line and what was expected.
 """
 
 from __future__ import annotations
@@ -36,7 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, Optional, Union
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from benchplan.errors import BenchplanError
 
@@ -48,6 +32,7 @@ __all__ = [
     "data_dir",
     "find_station",
     "load_station",
+    "sim_instruments",
 ]
 
 PROJECT_FILE = "benchplan.yaml"
@@ -190,6 +175,9 @@ def data_dir(override: Union[str, Path, None] = None) -> Path:
         return Path(platformdirs.user_data_dir("benchplan", appauthor=False))
 
 
+_user_data_dir = data_dir  # find_station's argument shadows the name
+
+
 # -- finding files -------------------------------------------------------------------
 
 
@@ -289,7 +277,7 @@ def find_station(
     folders = [here / "stations"]
     if project is not None and project.parent / "stations" not in folders:
         folders.append(project.parent / "stations")
-    folders.append(_data_dir_arg(data_dir) / "stations")
+    folders.append(_user_data_dir(data_dir) / "stations")
     for folder in folders:
         for suffix in _SUFFIXES:
             candidate = folder / f"{name}{suffix}"
@@ -300,10 +288,6 @@ def find_station(
         f"Cannot find station {name!r}: no {name}.yaml in {', '.join(str(f) for f in folders)}. "
         f"Stations found there: {', '.join(known) or 'none'}. Create the file, or pass its path."
     )
-
-
-def _data_dir_arg(override: Union[str, Path, None]) -> Path:
-    return data_dir(override)
 
 
 # -- parsing --------------------------------------------------------------------------
@@ -426,7 +410,7 @@ def _driver(text: Any, node: yaml.Node, path: Path, role: str) -> type:
 def _options(loader: _Loader, node: yaml.Node, path: Path, role: str, driver: type) -> dict[str, Any]:
     entries = _mapping(loader, node, path, f"the options of role {role!r}")
     try:
-        params = inspect.signature(driver).parameters
+        params: Mapping[str, inspect.Parameter] = inspect.signature(driver).parameters
     except (TypeError, ValueError):
         params = {}
     open_ended = not params or any(p.kind is p.VAR_KEYWORD for p in params.values())
@@ -594,3 +578,28 @@ def load_station(path: Union[str, Path]) -> StationConfig:
                                                 "the 'instruments' section"):
         roles[role] = _role(loader, role, key_node, value_node, path)
     return StationConfig(name, path.resolve(), MappingProxyType(roles), description)
+
+
+def sim_instruments(config: StationConfig, *, every_role: bool = False) -> dict[str, tuple[str, str]]:
+    """Role -> (simulated instrument name, model) for the roles to simulate (those with
+    ``sim`` set, or all with ``every_role``); roles sharing an address share an instrument."""
+    out: dict[str, tuple[str, str]] = {}
+    firsts: dict[str, RoleConfig] = {}
+    path = config.path or "<station>"
+    for cfg in config.roles.values():
+        if not (cfg.sim or every_role):
+            continue
+        model = cfg.sim_model()
+        if model is None:
+            raise StationConfigError(
+                f"role {cfg.role!r} cannot be simulated: there is no simulated model for "
+                f"{cfg.driver.__name__}; expected 'sim: MODEL' in the file, or sim=False",
+                path=path, line=cfg.line)
+        first = firsts.setdefault(cfg.address or f"role:{cfg.role}", cfg)
+        if out.get(first.role, (None, model))[1] != model:
+            raise StationConfigError(
+                f"roles {first.role!r} and {cfg.role!r} share the address {cfg.address} but "
+                f"simulate different models ({out[first.role][1]}, {model}); expected one "
+                "instrument per address", path=path, line=cfg.line)
+        out[cfg.role] = (first.role, model)
+    return out

@@ -16,13 +16,16 @@ import collections
 import dataclasses
 import json
 import logging
+import os
+import socket
 import sqlite3
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Optional, Union
 
-__all__ = ["EVENT_TYPES", "EventLog", "StationEvent", "read_events"]
+__all__ = ["EVENT_TYPES", "EventLog", "StationEvent", "check_types", "read_events"]
 
 logger = logging.getLogger(__name__)
 
@@ -342,8 +345,19 @@ class EventLog:
 
         return unsubscribe
 
-    def unfinished_sessions(self) -> Iterable[StationEvent]:
-        """The ``session_start`` events of this station's other sessions with no end."""
+    def close_lost_sessions(self) -> None:
+        """Record 'lost' as the outcome of this station's sessions, on this host, whose process
+        ended without recording one (killed, or the machine stopped)."""
+        host = socket.gethostname()
+        for event in self._unfinished_sessions():
+            pid = event.data.get("pid")
+            if event.data.get("host") != host or not isinstance(pid, int) or _alive(pid):
+                continue
+            self.append("session_end", session=event.session, uid=str(uuid.uuid4()), data={
+                "outcome": "lost", "reason": f"process {pid} ended without recording an outcome "
+                "(killed, or the machine stopped)", "duration": None})
+
+    def _unfinished_sessions(self) -> Iterable[StationEvent]:
         with self._read_lock:
             conn = self._conn
             assert conn is not None
@@ -353,6 +367,25 @@ class EventLog:
                 "station_events AS e WHERE e.station = s.station AND e.session = s.session "
                 "AND e.type = 'session_end')", (self.station, self.session)).fetchall()
         return [_row(r) for r in rows]
+
+
+def check_types(event_type: Strings) -> None:
+    """Raise ValueError naming the first event type that is not one of :data:`EVENT_TYPES`."""
+    types = [event_type] if isinstance(event_type, str) else list(event_type or [])
+    unknown = [t for t in types if t not in EVENT_TYPES]
+    if unknown:
+        raise ValueError(f"Unknown station event type {unknown[0]!r}; expected one of "
+                         f"{', '.join(EVENT_TYPES)}.")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _call(callback: Callable[[StationEvent], Any], event: StationEvent) -> None:

@@ -236,12 +236,12 @@ def _from_text(signal: Any, text: str) -> Any:
             return True
         if lowered in ("0", "off", "false", "no"):
             return False
-        raise ValueError(f"{text!r} is not a boolean; expected on/off, true/false or 1/0")
+        raise ValueError(f"Cannot set {signal.name} to {text!r}: it takes on/off, true/false or 1/0.")
     if dtype in ("number", "integer"):
         try:
             return int(text) if dtype == "integer" else float(text)
         except ValueError:
-            raise ValueError(f"{text!r} is not a number; {signal.name} takes a {dtype}") from None
+            raise ValueError(f"Cannot set {signal.name} to {text!r}: it takes a {dtype}.") from None
     return text
 
 

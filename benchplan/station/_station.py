@@ -26,8 +26,8 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Union
 
 from benchplan.errors import ResourceInUse, RunEngineInterrupted
 
-from ._config import RoleConfig, StationConfig, StationConfigError, StationError, data_dir
-from ._eventlog import EVENT_TYPES, EventLog, StationEvent, Strings, read_events
+from ._config import StationConfig, StationError, data_dir, sim_instruments
+from ._eventlog import EventLog, StationEvent, Strings, check_types, read_events
 from ._share import SharedInstruments, publish, sharing_hint, withdraw
 
 __all__ = ["Station", "StationDevices", "connect"]
@@ -176,7 +176,7 @@ class Station:
                 log.close()
                 raise
             self._log, self._terminated, self._started_at = log, None, time.time()
-            self._close_lost_sessions()
+            log.close_lost_sessions()
             previous = log.query(event_type="session_start", limit=1)
             summary = json.loads(json.dumps(self.config.summary(), default=repr))
             log.append("session_start", uid=self.session, data={
@@ -270,39 +270,12 @@ class Station:
         return log
 
     def _start_bench(self) -> None:
-        groups: dict[str, tuple[str, str, RoleConfig]] = {}
-        for cfg in self.config.roles.values():
-            if not (cfg.sim or self.sim):
-                continue
-            model = cfg.sim_model()
-            if model is None:
-                raise StationConfigError(
-                    f"role {cfg.role!r} cannot be simulated: there is no simulated model for "
-                    f"{cfg.driver.__name__}; expected 'sim: MODEL' in the file, or sim=False",
-                    path=self.config.path or "<station>", line=cfg.line)
-            group = cfg.address or f"role:{cfg.role}"
-            name, first_model, first = groups.setdefault(group, (cfg.role, model, cfg))
-            if first_model != model:
-                raise StationConfigError(
-                    f"roles {first.role!r} and {cfg.role!r} share the address {cfg.address} but "
-                    f"simulate different models ({first_model}, {model}); expected one instrument "
-                    "per address", path=self.config.path or "<station>", line=cfg.line)
-            self._bench_names[cfg.role] = name
-        if groups:
+        plan = sim_instruments(self.config, every_role=self.sim)
+        if plan:
             from benchplan.devices.simbench import SimBench
 
-            self._bench = SimBench({name: model for name, model, _ in groups.values()}).start()
-
-    def _close_lost_sessions(self) -> None:
-        assert self._log is not None
-        host = socket.gethostname()
-        for event in self._log.unfinished_sessions():
-            pid = event.data.get("pid")
-            if event.data.get("host") != host or not isinstance(pid, int) or _alive(pid):
-                continue
-            self._log.append("session_end", session=event.session, uid=str(uuid.uuid4()), data={
-                "outcome": "lost", "reason": f"process {pid} ended without recording an outcome "
-                "(killed, or the machine stopped)", "duration": None})
+            self._bench_names = {role: name for role, (name, _) in plan.items()}
+            self._bench = SimBench(dict(plan.values())).start()
 
     # -- instruments ------------------------------------------------------------------------
     def instrument(self, role: str, timeout: Optional[float] = None) -> Any:
@@ -450,7 +423,7 @@ class Station:
         >>> [e.data["outcome"] for e in station.events("session_end")]  # doctest: +SKIP
         ['passed', 'terminated']
         """
-        _check_types(event_type)
+        check_types(event_type)
         session = self._session_filter(session)
         log = self._log
         if log is not None:
@@ -471,7 +444,7 @@ class Station:
         --------
         >>> unsubscribe = station.on_event(print, "connected")  # doctest: +SKIP
         """
-        _check_types(event_type)
+        check_types(event_type)
         log = self._require_running("subscribe to events")
         return log.subscribe(callback, event_type=event_type, role=role,
                              session=self._session_filter(session))
@@ -520,14 +493,6 @@ class Station:
         return session
 
 
-def _check_types(event_type: Strings) -> None:
-    types = [event_type] if isinstance(event_type, str) else list(event_type or [])
-    unknown = [t for t in types if t not in EVENT_TYPES]
-    if unknown:
-        raise ValueError(f"Unknown station event type {unknown[0]!r}; expected one of "
-                         f"{', '.join(EVENT_TYPES)}.")
-
-
 def _changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     changed = {}
     for role in old.keys() & new.keys():
@@ -553,16 +518,6 @@ def _configuration(driver: Any, device: Any) -> dict[str, Any]:
     except Exception as exc:
         logger.warning("Could not read the configuration of %r: %s", getattr(device, "name", device), exc)
         return {}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _abort(RE: Any, reason: str) -> None:
@@ -660,7 +615,8 @@ def _stop_all_at_exit() -> None:
     interactive = hasattr(sys, "ps1")
     failure = None if interactive else getattr(sys, "last_exc", getattr(sys, "last_value", None))
     for station in stations:
+        outcome, reason = station.outcome_of(failure)
         try:
-            station.stop(*station.outcome_of(failure))
+            station.stop(outcome, reason or "the interpreter exited without stop()")
         except Exception:
             logger.exception("Could not stop station %r at exit", station.name)

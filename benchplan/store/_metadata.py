@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from ._paths import default_store_path
-from ._sqlite import connect
+from ._schema import connect
 
 __all__ = ["PersistentMetadata"]
 

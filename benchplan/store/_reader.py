@@ -155,7 +155,8 @@ class StoreReader:
         **md_filters
             Runs whose start document has these values, e.g. ``sample='Si'``.
         """
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if plan_name is not None:
             where.append("plan_name = ?")
             params.append(plan_name)
@@ -265,10 +266,10 @@ class StoreReader:
         Numbers are written exactly (``repr``); arrays and other non-scalar
         values as JSON. Returns the number of rows.
         """
-        descriptors = self.descriptors(key, stream)
+        uid = self.resolve(key)  # once: -1 must not move on to a run started meanwhile
+        descriptors = self.descriptors(uid, stream)
         if not descriptors:
             with self._reading() as conn:
-                uid = self._resolve(conn, key)[1]
                 names = [r[0] for r in conn.execute(
                     "SELECT DISTINCT s.name FROM streams s JOIN runs r ON r.id = s.run "
                     "WHERE r.uid = ? ORDER BY s.id", (uid,))]
@@ -283,7 +284,7 @@ class StoreReader:
         with _open_text(file, newline="") as out:
             writer = csv.writer(out)
             writer.writerow(["seq_num", "time", *fields])
-            for event in self.events(key, stream):
+            for event in self.events(uid, stream):
                 data = event["data"]
                 writer.writerow([event["seq_num"], repr(event["time"]),
                                  *(_cell(data.get(f)) for f in fields)])

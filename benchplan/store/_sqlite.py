@@ -3,21 +3,21 @@
 How documents reach the disk
 ----------------------------
 ``start``, ``descriptor``, ``stop`` and resource documents are committed at
-once, each in its own transaction. Events (and event pages, datums) are
-encoded to JSON as they arrive and queued in memory; the queue is written
-and committed in one short transaction when its oldest document is
-``commit_interval`` seconds old (0.05 s by default), by a small background
-thread, or at once when 256 kB are queued. A process killed with SIGKILL
-therefore loses at most the documents of the last ``commit_interval``
-seconds, which for steps longer than that is at most the step in flight.
-``commit_interval=0`` commits every document, in the RunEngine's thread, at
-several times the cost.
+once, each in its own transaction, with whatever was queued before them.
+Events (and event pages, datums) are encoded to JSON as they arrive -- so
+what is stored is the document as it was emitted -- and queued in memory;
+a small background thread commits the queue in one short transaction
+``commit_interval`` seconds (0.05 s by default) after its first document
+arrived, or the writing thread does at once when 4 MB are queued. A process
+killed with SIGKILL therefore loses at most the documents of the last
+``commit_interval`` seconds, which for steps longer than that is at most the
+step in flight. ``commit_interval=0`` commits every document, in the
+RunEngine's thread, at several times the cost (see ``benchmarks/bench_store.py``).
 
-Events are encoded when they arrive (by orjson, or :mod:`json` for the
-rare document orjson cannot write faithfully), so what is stored is the
-document as it was emitted; consecutive events of a stream share a row.
-The background thread also checkpoints the WAL, so the fsync that involves
-stays out of the RunEngine's thread.
+Consecutive events of a stream share a row (a JSON array), written into one
+of two reused buffers, so queueing allocates little; the background thread
+also checkpoints the WAL, so the fsync that involves stays out of the
+RunEngine's thread.
 
 The file is in WAL mode with ``synchronous=NORMAL``: a commit survives the
 process being killed (not a power cut in the same instant), readers never
@@ -33,203 +33,28 @@ import itertools
 import json
 import logging
 import os
-from math import isfinite
 import sqlite3
-import sys
 import threading
 import time
 import weakref
-from enum import Enum
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional, Union
+from typing import Any, Callable, Optional, Union
 
+from ._encoding import batch_encoder, encode_for_queries, encoder
 from ._paths import default_store_path, store_enabled
 from ._reader import BATCHED, StoreReader
+from ._schema import connect, transaction
 
-__all__ = ["DocumentStore", "connect", "default_store", "encoder"]
+__all__ = ["DocumentStore", "default_store"]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("benchplan.store")
 
-SCHEMA_VERSION = 1
-BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's transaction
-
-_SCHEMA = (
-    # seq is the order of emission; run is runs.id; stream is streams.id for events.
-    # A row of a batched kind (events, datums) holds a JSON array of n documents.
-    "CREATE TABLE IF NOT EXISTS documents (seq INTEGER PRIMARY KEY, run INTEGER, "
-    "name TEXT NOT NULL, stream INTEGER, n INTEGER NOT NULL, doc TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS documents_run ON documents(run, seq)",
-    # exit_status is NULL until the stop document is stored: an incomplete run.
-    "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, "
-    "scan_id INTEGER, plan_name TEXT, time REAL NOT NULL, exit_status TEXT, reason TEXT, "
-    "stop_time REAL, num_events TEXT, start TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS runs_time ON runs(time)",
-    "CREATE TABLE IF NOT EXISTS streams (id INTEGER PRIMARY KEY, descriptor TEXT NOT NULL "
-    "UNIQUE, run INTEGER NOT NULL, name TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS streams_run ON streams(run)",
-    "CREATE TABLE IF NOT EXISTS metadata (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-)
-
-_TABLES = frozenset({"documents", "runs", "streams", "metadata"})
 _INSERT_DOC = "INSERT INTO documents (run, name, stream, n, doc) VALUES (?, ?, ?, ?, ?)"
 _MAX_PENDING = 1 << 22  # bytes of JSON queued; more are committed at once, however young
 _CHECKPOINT = 1 << 22  # bytes committed before the background thread checkpoints the WAL
 _NO_PARENT = (None, None)
 _CLOSED = (None, "closed")  # the parent of no segment: no document's parent is this object
 _SKIP_PARENT = (None, "skip")  # the parent of the documents of a run not stored again
-
-
-def _default(obj: Any) -> Any:
-    """What JSON cannot write by itself: numpy values, enums, sets, paths; else repr."""
-    import numpy as np
-
-    if isinstance(obj, (np.ndarray, np.generic)):
-        return obj.tolist()
-    if isinstance(obj, Enum):
-        return obj.value
-    if isinstance(obj, (set, frozenset)):
-        return sorted(obj, key=repr)
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    if isinstance(obj, bytes):
-        return obj.decode("utf-8", "backslashreplace")
-    logger.warning(
-        "The document store cannot write a %s as JSON; it stores its repr instead. "
-        "Convert the value in the device's read() or the metadata to keep it.",
-        type(obj).__name__,
-    )
-    return repr(obj)
-
-
-def encoder() -> Callable[[Any], str]:
-    """A compact ASCII JSON encoder (numpy values converted, NaN kept as ``NaN``).
-
-    The C encoder of :mod:`json` made once: ``json.dumps`` makes it anew at
-    every call, which is most of its cost on a small event.
-    """
-    if c_make_encoder is None:  # pragma: no cover - CPython always has it
-        return json.JSONEncoder(default=_default, separators=(",", ":")).encode
-    make = c_make_encoder(None, _default, encode_basestring_ascii, None, ":", ",", False, False, True)
-    join = "".join
-    return lambda obj: join(make(obj, 0))
-
-
-_PLAIN = frozenset({str, int, bool, type(None)})
-
-
-def _finite(values: Iterable[Any]) -> bool:
-    """True when no float in ``values`` (nested in lists, dicts, arrays) is NaN or infinite."""
-    for value in values:
-        kind = type(value)
-        if kind is float:
-            if value - value:  # NaN for NaN and the infinities, 0.0 otherwise
-                return False
-        elif kind not in _PLAIN and not _finite_other(value):
-            return False
-    return True
-
-
-def _finite_other(value: Any) -> bool:
-    if isinstance(value, float):
-        return not value - value
-    if isinstance(value, dict):
-        return _finite(value.values())
-    if isinstance(value, (list, tuple)):
-        return _finite(value)
-    np = sys.modules.get("numpy")
-    if np is not None and isinstance(value, (np.ndarray, np.generic)):
-        if value.dtype.kind in "fc":
-            return bool(np.isfinite(value).all())
-        return value.dtype.kind != "O"  # object arrays: the careful encoder
-    return True
-
-
-def batch_encoder() -> Callable[[str, dict], bytes]:
-    """The encoder of batched documents: ``(name, doc) -> UTF-8 JSON``.
-
-    orjson (several times faster than :mod:`json` on an event) when it is
-    installed, unless the document holds a NaN or an infinity, which orjson
-    would write as null: then the encoder of :func:`encoder`, which keeps them.
-    """
-    careful = encoder()
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover - orjson is a dependency
-        return lambda name, doc: careful(doc).encode()
-    dumps = orjson.dumps
-    option = orjson.OPT_SERIALIZE_NUMPY
-
-    def encode(name: str, doc: dict) -> bytes:
-        if name == "event":
-            try:  # a sum of the readings is finite only if each is: the common case, fast
-                fast = isfinite(sum(doc["data"].values(), sum(doc["timestamps"].values())))
-            except (TypeError, ValueError):
-                fast = _finite(doc["data"].values()) and _finite(doc["timestamps"].values())
-        else:
-            fast = _finite(doc.values())
-        if fast:
-            try:
-                return dumps(doc, default=_default, option=option)  # type: ignore[no-any-return]
-            except TypeError:  # e.g. an int beyond 64 bits, a key that is not a str
-                pass
-        return careful(doc).encode()
-
-    return encode
-
-
-def _encode_for_queries(doc: dict) -> str:
-    """The start document as strict JSON (NaN as null), which SQLite's JSON functions read."""
-    try:
-        return json.dumps(doc, default=_default, allow_nan=False, separators=(",", ":"))
-    except ValueError:
-        text = json.dumps(doc, default=_default, separators=(",", ":"))
-        return json.dumps(json.loads(text, parse_constant=lambda _: None), separators=(",", ":"))
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (and make, if needed) the store file: WAL mode, busy timeout, schema."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(
-        os.fspath(path), timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
-    )
-    try:
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        while True:  # switching to WAL can be refused while another process opens the file
-            try:
-                conn.execute("PRAGMA journal_mode=WAL")
-                break
-            except sqlite3.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
-        conn.execute("PRAGMA synchronous=NORMAL")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(
-                f"the file was written by a newer benchplan (schema {version}; this one "
-                f"reads schema {SCHEMA_VERSION}): upgrade benchplan to read it"
-            )
-        if version < SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if tables - _TABLES:
-                conn.execute("ROLLBACK")
-                raise sqlite3.DatabaseError(
-                    "it is an SQLite file of another program (it has the tables "
-                    f"{', '.join(sorted(tables - _TABLES))}), not a benchplan document store"
-                )
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            conn.execute("COMMIT")
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise type(exc)(
-            f"Cannot open the document store {os.fspath(path)!r}: {exc}. Give another "
-            "path, or move the file away to start a new store."
-        ) from exc
-    return conn
 
 
 class DocumentStore(StoreReader):
@@ -300,13 +125,14 @@ class DocumentStore(StoreReader):
         self._retry: list[tuple] = []  # rows of a failed commit, written first next time
         self._run_ids: dict[str, int] = {}  # start uid -> runs.id, for runs open here
         # descriptor, resource uid -> (run id, stream id): one tuple per parent
-        self._parents: dict[str, tuple[Optional[int], Optional[int]]] = {}
+        self._parents: dict[str, tuple] = {}
         self._children: dict[int, list[str]] = {}  # runs.id -> its keys in _parents
         self._skip_ids = itertools.count(-1, -1)  # negative run ids: runs not stored again
         self._wake = threading.Event()
         self._flusher: Optional[threading.Thread] = None
         self._failures = 0
         self._unchecked = 0  # bytes committed since the last checkpoint
+        self._last: Any = None  # the last document stored
 
     def __repr__(self) -> str:
         return f"DocumentStore({os.fspath(self.path)!r})"
@@ -314,6 +140,9 @@ class DocumentStore(StoreReader):
     # -- writing ------------------------------------------------------------------
     def __call__(self, name: str, doc: dict) -> None:
         """Store one document (the subscriber interface)."""
+        if doc is self._last:
+            return  # the same document again: the store is subscribed twice
+        self._last = doc
         key = BATCHED.get(name)
         if key is None:
             self._store_now(name, doc)
@@ -377,6 +206,7 @@ class DocumentStore(StoreReader):
     def _commit(self, structure: Optional[Callable[[sqlite3.Connection], None]] = None,
                 name: str = "event") -> None:
         """Write the queue, and then ``structure(conn)``, in one transaction."""
+        rows: list[tuple] = []
         with self._lock:
             self._commit_lock.acquire()  # in order: after any commit of older documents
             try:
@@ -386,7 +216,7 @@ class DocumentStore(StoreReader):
                     return
                 if structure is not None:  # the bookkeeping is under _lock
                     conn = self._connection()
-                    with _transaction(conn, self.path, name):
+                    with transaction(conn, self.path, name):
                         conn.executemany(_INSERT_DOC, rows)
                         structure(conn)
                     self._commit_lock.release()
@@ -398,7 +228,7 @@ class DocumentStore(StoreReader):
                 raise
         try:  # the queue is free again: documents arriving meanwhile are not held up
             conn = self._connection()
-            with _transaction(conn, self.path, rows[-1][1]):
+            with transaction(conn, self.path, rows[-1][1]):
                 conn.executemany(_INSERT_DOC, rows)
         except BaseException:
             with self._lock:
@@ -456,18 +286,19 @@ class DocumentStore(StoreReader):
 
     def _write_structure(self, conn: sqlite3.Connection, name: str, doc: dict) -> Optional[int]:
         """Record what the document says about runs and streams; return its run id."""
+        run: Optional[int]
         if name == "start":
             uid = doc["uid"]
             if conn.execute("SELECT 1 FROM runs WHERE uid = ?", (uid,)).fetchone():
                 logger.warning("Run %s is in %s already; its documents are not stored again.",
                                uid, self.path)
-                run = self._run_ids[uid] = next(self._skip_ids)
-                self._children[run] = []
-                return run
+                skip = self._run_ids[uid] = next(self._skip_ids)
+                self._children[skip] = []
+                return skip
             run = conn.execute(
                 "INSERT INTO runs (uid, scan_id, plan_name, time, start) VALUES (?, ?, ?, ?, ?)",
                 (uid, _int_or_none(doc.get("scan_id")), _str_or_none(doc.get("plan_name")),
-                 float(doc["time"]), _encode_for_queries(doc)),
+                 float(doc["time"]), encode_for_queries(doc)),
             ).lastrowid
             assert run is not None
             self._run_ids[uid] = run
@@ -475,7 +306,7 @@ class DocumentStore(StoreReader):
             return run
         if name == "stop":
             run = self._run_ids.pop(doc["run_start"], None)
-            for key in self._children.pop(run, ()) if run is not None else ():
+            for key in self._children.pop(run, []) if run is not None else ():
                 self._parents.pop(key, None)
             if run is not None and run < 0:
                 return run
@@ -569,38 +400,6 @@ class _Reading:
 
     def __exit__(self, *exc: Any) -> None:
         self.store._read_lock.release()
-
-
-class _transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on error, with an error naming the file."""
-
-    def __init__(self, conn: sqlite3.Connection, path: Path, name: str) -> None:
-        self.conn, self.path, self.name = conn, path, name
-
-    def __enter__(self) -> None:
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            self._raise(exc)
-
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
-        if kind is None:
-            try:
-                self.conn.execute("COMMIT")
-                return
-            except sqlite3.Error as err:
-                exc = err
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
-        if isinstance(exc, sqlite3.Error):
-            self._raise(exc)
-
-    def _raise(self, exc: sqlite3.Error) -> None:
-        raise type(exc)(
-            f"Cannot store the {self.name!r} document in {os.fspath(self.path)!r}: {exc}. "
-            "Check that the disk has room and the file is writable; another process "
-            f"holding the file longer than {BUSY_TIMEOUT:g} s also causes this."
-        ) from exc
 
 
 def _int_or_none(value: Any) -> Optional[int]:

@@ -309,8 +309,6 @@ def test_close_stops_the_loop_thread_and_refuses_new_plans():
     engine.close()  # twice is fine
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: RE(...) on a closed RunEngine raises only "
-                   "after changing the state to 'running', where it then stays for ever")
 def test_call_after_close_is_refused_and_leaves_the_engine_idle():
     engine = RunEngine()
     engine([Msg("null")])
@@ -328,9 +326,6 @@ def test_close_while_paused_is_a_transition_error(RE):
     RE.resume()
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a status the engine waited on that finishes "
-                   "after RE.close() runs the engine's callback, which raises 'Event loop is "
-                   "closed' (logged as an error by the status)")
 def test_status_finishing_after_close_logs_no_error(caplog):
     class Detector:
         name = "late_det"

@@ -9,6 +9,7 @@ session runs ``tests/engine/scripts/sigint_session.py`` first; its
 from __future__ import annotations
 
 import json
+import sys
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -26,7 +27,10 @@ from _sigint_helpers import (
     child_env,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and terminals"),
+]
 
 PROMPT = re.compile(r"In \[\d+\]: ")
 SUMMARY = re.compile(r"SUMMARY (\{.*\})\r?\n")

@@ -9,6 +9,7 @@ from the IOPub channel; ``summary()`` prints a ``SUMMARY {json}`` line.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -26,7 +27,10 @@ from _sigint_helpers import (
 jupyter_client = pytest.importorskip("jupyter_client")
 pytest.importorskip("ipykernel")
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and terminals"),
+]
 
 
 class Cell:

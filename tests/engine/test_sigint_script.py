@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -29,7 +30,10 @@ from _sigint_helpers import (
     load_result,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and terminals"),
+]
 
 
 class Child:
@@ -118,7 +122,7 @@ def test_one_ctrl_c_pauses_at_next_checkpoint_and_resume_finishes(spawn: Any) ->
     assert "Pausing immediately" not in child.output
     assert result["final_state"] == "idle"
     assert "panicked" not in result["states"]
-    assert_one_closed_run(result["docs"], "success", primary=40)
+    assert_one_closed_run(result["docs"], "success", primary=25)
     assert interruption_values(result["docs"]) == ["pause", "resume", "pause", "resume"]
     assert result["handler_restored"]
 
@@ -145,14 +149,10 @@ def test_second_ctrl_c_pauses_during_long_sleep_then_abort_closes_run(spawn: Any
     assert_one_closed_run(result["docs"], "abort", primary=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: RE(...) waits for the plan in an untimed lock wait "
-    "(segment.result()), so a SIGINT delivered to a thread other than the main one "
-    "(POSIX allows any thread that does not block it) trips Python's flag but the handler "
-    "only runs when the plan pauses or ends: the Ctrl+C is lost for the whole step",
-)
 def test_ctrl_c_delivered_to_loop_thread_is_still_handled(spawn: Any) -> None:
+    # POSIX may deliver a process-directed SIGINT to any thread that does not block it;
+    # Python runs the handler in the main thread, which must not sleep through it in an
+    # untimed wait (the step here is a 60 s sleep).
     child = spawn("loop_thread_sigint")  # count([det], 3, delay=60); SIGINT to the loop thread
     child.expect("CHILD ARMED 1")
     child.expect(DEFERRED_PAUSE_TEXT, timeout=10)
@@ -239,7 +239,7 @@ def test_custom_sigint_handler_is_kept_through_pause_and_resume(spawn: Any) -> N
     # the RunEngine took the SIGINT during the plan; the script's handler the one after it
     assert result["custom_calls"] == 1
     assert result["custom_calls_while_idle"] == 1
-    assert_one_closed_run(result["docs"], "success", primary=40)
+    assert_one_closed_run(result["docs"], "success", primary=25)
 
 
 @pytest.mark.xfail(

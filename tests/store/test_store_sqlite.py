@@ -251,3 +251,30 @@ def test_default_store_follows_the_data_dir(monkeypatch, tmp_path):
 def test_default_store_can_be_turned_off(monkeypatch):
     monkeypatch.setenv("BENCHPLAN_STORE", "off")
     assert default_store() is None
+
+
+def test_a_locked_file_fails_the_commit_and_the_documents_are_written_later(tmp_path, monkeypatch):
+    import benchplan.store._schema as schema
+
+    monkeypatch.setattr(schema, "BUSY_TIMEOUT", 0.1)
+    path = tmp_path / "locked.sqlite"
+    writer = DocumentStore(path, commit_interval=3600)
+    docs = make_run(num=3)
+    feed(writer, docs[:4])  # start, descriptor, two events queued
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    with pytest.raises(sqlite3.OperationalError,
+                       match=r"Cannot store the 'event' document in .*locked.sqlite.*locked.*longer than 0.1 s"):
+        writer.flush()
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    feed(writer, docs[4:])
+    assert writer.documents(-1) == json_copy(docs)
+    writer.close()
+
+
+def test_a_store_subscribed_twice_stores_each_document_once(store, RE):
+    collector = DocumentCollector()
+    RE.subscribe(store)
+    RE(count([det], 3), [collector, store])
+    assert store.documents(-1) == json_copy(collector.docs)

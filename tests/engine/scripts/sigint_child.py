@@ -195,7 +195,7 @@ def main(scenario: str, path: str) -> None:
     extra: dict = {}
     if scenario == "deferred":
         # two rounds of Ctrl+C -> deferred pause -> resume
-        outcome = child.call(RE, child.armed_count(40, 0.1))
+        outcome = child.call(RE, child.armed_count(25, 0.1))
         while outcome == "interrupted" and child.round < 5:
             outcome = child.call(RE.resume)
     elif scenario == "immediate_abort":
@@ -215,7 +215,7 @@ def main(scenario: str, path: str) -> None:
             child.call(RE.resume)
     elif scenario in ("mash_resume", "mash_abort"):
         child.install_custom_handler()
-        outcome = child.call(RE, child.armed_count(100, 0.1))
+        outcome = child.call(RE, child.armed_count(30, 0.1))
         if outcome == "interrupted":
             child.wait_for_line()
             extra["state_after_mash"] = str(RE.state)
@@ -238,7 +238,7 @@ def main(scenario: str, path: str) -> None:
     elif scenario == "custom":
         child.install_custom_handler()
         custom = child.original_handler
-        outcome = child.call(RE, child.armed_count(40, 0.1))
+        outcome = child.call(RE, child.armed_count(25, 0.1))
         extra["custom_after_pause"] = signal.getsignal(signal.SIGINT) is custom
         if outcome == "interrupted":
             child.call(RE.resume)
