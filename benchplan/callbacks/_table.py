@@ -232,7 +232,8 @@ class LiveTable(DocumentRouter):
 
     @staticmethod
     def _watermark(start: Mapping[str, Any]) -> str:
-        words = [str(start[k]) for k in ("plan_type", "plan_name") if start.get(k)]
+        # the plan's name; bluesky also prints plan_type, which is always 'generator'
+        words = [str(start["plan_name"])] if start.get("plan_name") else []
         words.append(f"['{start['uid'][:8]}']")
         if start.get("scan_id") is not None:
             words.append(f"(scan num: {start['scan_id']})")

@@ -15,7 +15,6 @@ import inspect
 import keyword
 import os
 import re
-import warnings
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, Optional, Union
@@ -24,12 +23,13 @@ import yaml  # type: ignore[import-untyped]
 
 from benchplan.errors import BenchplanError
 
+from ._eventlog import data_dir as user_data_dir
+
 __all__ = [
     "RoleConfig",
     "StationConfig",
     "StationConfigError",
     "StationError",
-    "data_dir",
     "find_station",
     "load_station",
     "sim_instruments",
@@ -160,22 +160,6 @@ class StationConfig:
         return {role: cfg.summary() for role, cfg in self.roles.items()}
 
 
-def data_dir(override: Union[str, Path, None] = None) -> Path:
-    """The benchplan data folder: ``override``, else ``$BENCHPLAN_DATA_DIR``, else the
-    platform's user data folder (``~/.local/share/benchplan`` on Linux)."""
-    if override is not None:
-        return Path(override).expanduser()
-    configured = os.environ.get("BENCHPLAN_DATA_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return Path(platformdirs.user_data_dir("benchplan", appauthor=False))
-
-
-_user_data_dir = data_dir  # find_station's argument shadows the name
 
 
 # -- finding files -------------------------------------------------------------------
@@ -277,7 +261,7 @@ def find_station(
     folders = [here / "stations"]
     if project is not None and project.parent / "stations" not in folders:
         folders.append(project.parent / "stations")
-    folders.append(_user_data_dir(data_dir) / "stations")
+    folders.append(user_data_dir(data_dir) / "stations")
     for folder in folders:
         for suffix in _SUFFIXES:
             candidate = folder / f"{name}{suffix}"

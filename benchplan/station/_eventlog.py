@@ -22,10 +22,14 @@ import sqlite3
 import threading
 import time
 import uuid
+import warnings
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterable, Optional, Union
+from typing import Any, Callable, Collection, Iterable, Mapping, Optional, Union
 
-__all__ = ["EVENT_TYPES", "EventLog", "StationEvent", "check_types", "read_events"]
+__all__ = [
+    "EVENT_TYPES", "LOG_FILE", "EventLog", "StationEvent", "check_types", "config_changes",
+    "data_dir", "outcome_of", "read_events",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +39,8 @@ EVENT_TYPES = (
     "setting", "observation", "document",
 )
 
+#: The event log's file, in the data folder.
+LOG_FILE = "stations.sqlite"
 BUSY_TIMEOUT = 30.0
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS station_events (id INTEGER PRIMARY KEY, time REAL NOT NULL, "
@@ -125,7 +131,7 @@ def _as_set(value: Strings) -> Optional[frozenset]:
 
 def _where(station: str, event_type: Strings, role: Strings, key: Strings, session: Optional[str],
            uid: Optional[str], after: Optional[int]) -> tuple[str, list[Any]]:
-    clauses, args = ["station = ?"], [station]
+    clauses, args = ["station = ?"], [station]  # type: list[str], list[Any]
     for column, value in (("type", event_type), ("role", role), ("key", key)):
         values = _as_set(value)
         if values is not None:
@@ -297,12 +303,12 @@ class EventLog:
         station = self.station
         with self._dispatch:
             rows = [(t, station, s, ty, r, k, u, _encode(d)) for t, s, ty, r, k, u, d in batch]
-            ids = []
+            ids: list[int] = []
             with self._read_lock:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     for row in rows:
-                        ids.append(conn.execute(_INSERT, row).lastrowid)
+                        ids.append(int(conn.execute(_INSERT, row).lastrowid or 0))
                     conn.execute("COMMIT")
                 except BaseException:
                     conn.execute("ROLLBACK")
@@ -367,6 +373,53 @@ class EventLog:
                 "station_events AS e WHERE e.station = s.station AND e.session = s.session "
                 "AND e.type = 'session_end')", (self.station, self.session)).fetchall()
         return [_row(r) for r in rows]
+
+
+def data_dir(override: Union[str, Path, None] = None) -> Path:
+    """The benchplan data folder: ``override``, else ``$BENCHPLAN_DATA_DIR``, else the
+    platform's user data folder (``~/.local/share/benchplan`` on Linux)."""
+    if override is not None:
+        return Path(override).expanduser()
+    configured = os.environ.get("BENCHPLAN_DATA_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Path(platformdirs.user_data_dir("benchplan", appauthor=False))
+
+
+def config_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """What changed between two station-file summaries: added, removed and changed roles."""
+    changed = {}
+    for role in old.keys() & new.keys():
+        fields = {f: [old[role].get(f), new[role].get(f)]
+                  for f in sorted(old[role].keys() | new[role].keys())
+                  if old[role].get(f) != new[role].get(f)}
+        if fields:
+            changed[role] = fields
+    added, removed = sorted(new.keys() - old.keys()), sorted(old.keys() - new.keys())
+    if not (changed or added or removed):
+        return {}
+    return {"added": added, "removed": removed, "changed": changed}
+
+
+def outcome_of(exc: Optional[BaseException], terminated: Optional[str] = None) -> tuple[str, str]:
+    """``(outcome, reason)`` of a session ending with ``exc`` (None: no exception)."""
+    from benchplan.errors import RunEngineInterrupted
+
+    if terminated:
+        return "terminated", terminated
+    if exc is None or (isinstance(exc, SystemExit) and exc.code in (0, None)):
+        return "passed", ""
+    if isinstance(exc, KeyboardInterrupt):
+        return "terminated", "KeyboardInterrupt (Ctrl+C)"
+    if isinstance(exc, RunEngineInterrupted):
+        return "terminated", str(exc).split("\n", 1)[0]
+    if isinstance(exc, SystemExit):
+        return "errored", f"SystemExit({exc.code!r})"
+    return "errored", f"{type(exc).__name__}: {exc}"
 
 
 def check_types(event_type: Strings) -> None:

@@ -228,8 +228,9 @@ async def _read(request: dict, writer: Any) -> dict:
 
 
 def _from_text(signal: Any, text: str) -> Any:
-    described = signal.describe() if callable(getattr(signal, "describe", None)) else {}
-    dtype = next(iter(described.values()), {}).get("dtype", "string")
+    described: dict[str, Any] = signal.describe() if callable(getattr(signal, "describe", None)) else {}
+    datakey: dict[str, Any] = next(iter(described.values()), {})
+    dtype = datakey.get("dtype", "string")
     if dtype == "boolean":
         lowered = text.strip().lower()
         if lowered in ("1", "on", "true", "yes"):

@@ -24,18 +24,19 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Optional, Union
 
-from benchplan.errors import ResourceInUse, RunEngineInterrupted
+from benchplan.errors import ResourceInUse
 
-from ._config import StationConfig, StationError, data_dir, sim_instruments
-from ._eventlog import EventLog, StationEvent, Strings, check_types, read_events
+from ._config import RoleConfig, StationConfig, StationError, sim_instruments
+from ._eventlog import (
+    LOG_FILE, EventLog, StationEvent, Strings, check_types, config_changes, data_dir, outcome_of,
+    read_events,
+)
 from ._share import SharedInstruments, publish, sharing_hint, withdraw
 
 __all__ = ["Station", "StationDevices", "connect"]
 
 logger = logging.getLogger(__name__)
 
-#: The event log's file, in the data folder.
-LOG_FILE = "stations.sqlite"
 _IDLE_WAIT = 10.0  # seconds stop() waits for attached RunEngines to finish aborting
 
 
@@ -169,12 +170,13 @@ class Station:
             if self.running:
                 return self
             self.session = str(uuid.uuid4())
+            plan = sim_instruments(self.config, every_role=self.sim)
             log = EventLog(self.log_path, self.name, self.session).open()
-            try:
-                self._start_bench()
-            except BaseException:
-                log.close()
-                raise
+            if plan:
+                from benchplan.devices.simbench import SimBench
+
+                self._bench_names = {role: name for role, (name, _) in plan.items()}
+                self._bench = SimBench(dict(plan.values())).start()
             self._log, self._terminated, self._started_at = log, None, time.time()
             log.close_lost_sessions()
             previous = log.query(event_type="session_start", limit=1)
@@ -183,7 +185,7 @@ class Station:
                 "pid": os.getpid(), "host": socket.gethostname(), "program": " ".join(sys.argv[:3]),
                 "file": str(self.config.path), "sim": self.sim, "roles": summary})
             if previous:
-                changes = _changes(previous[0].data.get("roles", {}), summary)
+                changes = config_changes(previous[0].data.get("roles", {}), summary)
                 if changes:
                     log.append("configuration", uid=str(uuid.uuid4()), data={
                         "source": "station file", "file": str(self.config.path), **changes})
@@ -231,24 +233,11 @@ class Station:
         self.stop(*self.outcome_of(exc))
 
     def outcome_of(self, exc: Optional[BaseException]) -> tuple[str, str]:
-        """``(outcome, reason)`` of a session that ends with ``exc`` (None: no exception)."""
-        if self._terminated:
-            return "terminated", self._terminated
-        if exc is None:
-            return "passed", ""
-        if isinstance(exc, KeyboardInterrupt):
-            return "terminated", "KeyboardInterrupt (Ctrl+C)"
-        if isinstance(exc, RunEngineInterrupted):
-            return "terminated", str(exc).split("\n", 1)[0]
-        if isinstance(exc, SystemExit):
-            if exc.code in (0, None):
-                return "passed", ""
-            return "errored", f"SystemExit({exc.code!r})"
-        return "errored", f"{type(exc).__name__}: {exc}"
+        """``(outcome, reason)`` of this session if it ended with ``exc`` (None: no exception)."""
+        return outcome_of(exc, self._terminated)
 
     def terminate(self, reason: str) -> None:
-        """Mark the session terminated (the SIGTERM handler calls it) and abort the plans of
-        attached RunEngines, each from a thread of its own."""
+        """Mark the session terminated and abort attached RunEngines' plans (on SIGTERM)."""
         self._terminated = reason
         for RE, _ in list(self._engines.values()):
             if RE.state != "idle":
@@ -268,14 +257,6 @@ class Station:
                 f"`with benchplan.connect({self.name!r}) as station:` or station.start()."
             )
         return log
-
-    def _start_bench(self) -> None:
-        plan = sim_instruments(self.config, every_role=self.sim)
-        if plan:
-            from benchplan.devices.simbench import SimBench
-
-            self._bench_names = {role: name for role, (name, _) in plan.items()}
-            self._bench = SimBench(dict(plan.values())).start()
 
     # -- instruments ------------------------------------------------------------------------
     def instrument(self, role: str, timeout: Optional[float] = None) -> Any:
@@ -493,20 +474,6 @@ class Station:
         return session
 
 
-def _changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    changed = {}
-    for role in old.keys() & new.keys():
-        fields = {f: [old[role].get(f), new[role].get(f)]
-                  for f in sorted(old[role].keys() | new[role].keys())
-                  if old[role].get(f) != new[role].get(f)}
-        if fields:
-            changed[role] = fields
-    added, removed = sorted(new.keys() - old.keys()), sorted(old.keys() - new.keys())
-    if not (changed or added or removed):
-        return {}
-    return {"added": added, "removed": removed, "changed": changed}
-
-
 def _configuration(driver: Any, device: Any) -> dict[str, Any]:
     """The device's configuration values (not for instruments with exclusive modes, whose
     queries would switch the mode another role may be using)."""
@@ -592,21 +559,24 @@ def _register(station: Station) -> None:
     with _live_lock:
         _live.append(station)
         if not _atexit_registered:
-            atexit.register(_stop_all_at_exit)
-            _atexit_registered = True
-    if threading.current_thread() is threading.main_thread() \
-            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _on_sigterm)
+            _atexit_registered = bool(atexit.register(_stop_all_at_exit))
+    _swap_sigterm(signal.SIG_DFL, _on_sigterm)
 
 
 def _unregister(station: Station) -> None:
     with _live_lock:
         if station in _live:
             _live.remove(station)
-        last = not _live
-    if last and threading.current_thread() is threading.main_thread() \
-            and signal.getsignal(signal.SIGTERM) is _on_sigterm:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if _live:
+            return
+    _swap_sigterm(_on_sigterm, signal.SIG_DFL)
+
+
+def _swap_sigterm(expected: Any, new: Any) -> None:
+    """Install ``new`` as the SIGTERM handler if ``expected`` is the current one (main thread)."""
+    if threading.current_thread() is threading.main_thread() \
+            and signal.getsignal(signal.SIGTERM) is expected:
+        signal.signal(signal.SIGTERM, new)
 
 
 def _stop_all_at_exit() -> None:

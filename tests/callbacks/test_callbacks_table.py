@@ -84,7 +84,7 @@ def test_three_point_run_prints_header_rows_and_footer():
         "|         2 | 03:04:06.6 |      0.000 |      1.000 |",
         "|         3 | 03:04:07.6 |      1.000 |      0.607 |",
         RULE,
-        "generator scan ['abcdef12'] (scan num: 7)",
+        "scan ['abcdef12'] (scan num: 7)",
         "",
     ]
 
@@ -101,7 +101,7 @@ def test_without_separator_lines_no_blank_lines():
     table = LiveTable(["motor", "det"], separator_lines=False, out=lines.append)
     feed(table, make_run(THREE_POINTS))
     assert "" not in lines
-    assert lines[0] == RULE and lines[-1].startswith("generator scan")
+    assert lines[0] == RULE and lines[-1].startswith("scan [")
 
 
 def test_precision_comes_from_the_data_key_or_the_default():
@@ -229,7 +229,7 @@ def test_other_streams_and_runs_are_ignored():
     assert sum(line.startswith("|         ") for line in lines) == 1
     lines.clear()
     feed(table, baseline)
-    assert lines == ["generator scan ['abcdef12'] (scan num: 7)", ""]
+    assert lines == ["scan ['abcdef12'] (scan num: 7)", ""]
 
 
 def test_watermark_without_plan_type_or_scan_id():
@@ -252,7 +252,7 @@ def test_default_output_goes_to_stdout(capsys):
     feed(LiveTable(["motor", "det"]), make_run(THREE_POINTS))
     out = capsys.readouterr().out
     assert "|         2 | 03:04:06.6 |      0.000 |      1.000 |\n" in out
-    assert out.endswith("generator scan ['abcdef12'] (scan num: 7)\n\n")
+    assert out.endswith("scan ['abcdef12'] (scan num: 7)\n\n")
 
 
 @pytest.mark.parametrize(
@@ -289,7 +289,7 @@ def test_documents_from_bluesky_run_engine():
         ["      0.000 ", "      1.000 "],
         ["      1.000 ", "      0.607 "],
     ]
-    assert lines[8].startswith("generator scan [")
+    assert lines[8].startswith("scan [")
 
 
 def test_devices_stand_for_their_hinted_fields():
