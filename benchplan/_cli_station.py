@@ -44,7 +44,9 @@ def _set(args: argparse.Namespace) -> int:
 
 def add_station_commands(sub: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
     """Add ``read`` and ``set`` to an argparse subparsers object; return name -> handler."""
-    p = sub.add_parser("read", help="read a signal (or device) of an instrument another process shares")
+    p = sub.add_parser(
+        "read", help="read a signal (or device) of an instrument another process shares"
+    )
     p.add_argument("id", help="the holder's endpoint id (see `benchplan ps`)")
     p.add_argument("target", metavar="DEVICE.SIGNAL", help="e.g. psu.ch1.measured_current, or psu")
     p = sub.add_parser("set", help="set a signal of an instrument another process shares")

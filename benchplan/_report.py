@@ -18,12 +18,14 @@ it:
 
 from __future__ import annotations
 
+import shutil
 import sys
+import textwrap
 from typing import TextIO
 
 from tqdm import tqdm
 
-__all__ = ["report"]
+__all__ = ["notice", "report"]
 
 
 def report(message: str, *, file: TextIO | None = None) -> None:
@@ -51,3 +53,23 @@ def report(message: str, *, file: TextIO | None = None) -> None:
     flush = getattr(stream, "flush", None)
     if flush is not None:
         flush()
+
+
+def notice(message: str, *, file: TextIO | None = None) -> None:
+    """Show a notice (a suspension, a resume), wrapped to the terminal's width.
+
+    Each paragraph is wrapped at word boundaries, continuation lines indented by two
+    spaces, so a long notice never breaks mid-word at 80 columns.
+
+    Examples
+    --------
+    >>> from benchplan._report import notice
+    >>> notice("Suspending: the beam is down.")
+    Suspending: the beam is down.
+    """
+    width = max(40, min(100, shutil.get_terminal_size((80, 24)).columns - 1))
+    lines = [
+        textwrap.fill(paragraph, width=width, subsequent_indent="  ", break_on_hyphens=False)
+        for paragraph in message.splitlines() or [""]
+    ]
+    report("\n".join(lines), file=file)

@@ -3,7 +3,8 @@
 Subcommands
 -----------
 demo
-    A scan on simulated devices with a live table and a progress bar.
+    A scan of a simulated supply read by a simulated DMM, with a live table, a progress
+    bar and a suspender that trips on an injected over-current.
 sim
     Run the simulated SCPI bench as a process.
 ps, pause, continue, abort, stop, halt, status, console
@@ -29,7 +30,7 @@ __all__ = ["main"]
 def _demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
 
-    return run_demo(points=args.points, delay=args.delay)
+    return run_demo(points=args.points, delay=args.delay, bench=args.bench)
 
 
 def _sim(args: argparse.Namespace, extra: Sequence[str]) -> int:
@@ -46,10 +47,22 @@ def _parser() -> tuple[argparse.ArgumentParser, Any]:
     )
     parser.add_argument("--version", action="version", version=f"benchplan {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = sub.add_parser("demo", help="scan simulated devices with a live table and a progress bar")
+    demo = sub.add_parser(
+        "demo", help="scan a simulated supply; an injected over-current suspends the scan"
+    )
     demo.add_argument("--points", type=int, default=11, help="number of points (default 11)")
     demo.add_argument(
-        "--delay", type=float, default=0.1, help="seconds each motor move takes (default 0.1)"
+        "--delay",
+        type=float,
+        default=0.1,
+        help="seconds each step settles before it is read (default 0.1)",
+    )
+    demo.add_argument(
+        "--bench",
+        metavar="HOST:PORT",
+        default=None,
+        help="use the `benchplan sim` serving at HOST:PORT (its first port) instead of "
+        "starting a bench",
     )
     sub.add_parser(
         "sim",

@@ -8,7 +8,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, Generator, Optional
 
-from .._report import report
+from .._report import notice
 from ..errors import FailedPause, FailedStatus, NoReplayAllowed, PlanHalt
 from ._compat import control_exception
 from ._msg import Msg
@@ -154,7 +154,7 @@ class Interruptions:
         with state.lock:
             if state.state not in (State.ABORTING, State.HALTING):
                 state.change(State.ABORTING)
-        report(reason)
+        notice(reason)
         self.ending = EndRequest("abort", reason)
         return control_exception("abort", reason)
 
@@ -218,11 +218,11 @@ class Interruptions:
         ctx = k.ctx
         assert ctx is not None
         req = k.requests
-        with req.lock:
-            req.pause = False
-            req.update_attn()
-        ctx.deferred_pause = False
-        with k.state.lock:
+        with k.state.lock:  # one step: a request landing now sees 'pausing' and is dropped
+            with req.lock:
+                req.pause = False
+                req.update_attn()
+            ctx.deferred_pause = False
             if k.state.state in (State.RUNNING, State.SUSPENDING):
                 k.state.change(State.PAUSING)
         if not ctx.cache.resumable:
@@ -302,7 +302,7 @@ class Interruptions:
         except FailedPause as exc:
             return self._abort_instead(f"Could not suspend, so the plan was aborted: {exc}")
         self._record("suspend")
-        report(f"Suspending the plan at {time.strftime('%Y-%m-%d %H:%M:%S')}: {why}")
+        notice(f"Suspending the plan at {time.strftime('%Y-%m-%d %H:%M:%S')}: {why}")
         k.suspension_depth += 1
         self._push_replay(
             replay, forward=not executed, record=frame.record, from_checkpoint=from_checkpoint
@@ -334,7 +334,7 @@ class Interruptions:
         with k.state.lock:
             if k.state.state is State.SUSPENDING:
                 k.state.change(State.RUNNING)
-        report(f"Resuming the plan at {time.strftime('%Y-%m-%d %H:%M:%S')}.")
+        notice(f"Resuming the plan at {time.strftime('%Y-%m-%d %H:%M:%S')}.")
 
 
 def _as_plan(plan: Any) -> Generator[Any, Any, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import contextlib
 import logging
@@ -57,6 +58,24 @@ def default_md_validator(md: MutableMapping) -> None:
     for key in md:
         if not isinstance(key, str):
             raise ValueError(f"Metadata keys must be strings, not {key!r}.")
+
+
+def _end_at_exit(ref: "weakref.ref[RunEngine]") -> None:
+    """At interpreter exit, end a plan left paused or running, so its runs are closed."""
+    engine = ref()
+    if engine is None or engine.state in (State.IDLE, State.PANICKED):
+        return
+    try:
+        if engine.state is State.PAUSED:
+            engine.abort("the Python interpreter is exiting")
+            return
+        engine.abort("the Python interpreter is exiting")
+        done = threading.Event()
+        for _ in range(100):
+            if engine.state is State.IDLE or done.wait(0.05):
+                break
+    except Exception:
+        logger.exception("Could not end the plan at exit")
 
 
 def _shut_down(loop_thread: Any, control: Any) -> None:
@@ -177,6 +196,7 @@ class RunEngine:
         self._control = EngineControl(self._k, control)
         self._control.register()
         self._finalizer = weakref.finalize(self, _shut_down, self._k.loop_thread, self._control)
+        atexit.register(_end_at_exit, weakref.ref(self))
         self._verbose = False
         self._user_msg_hook: Optional[Callable[[Any], Any]] = None
         self.verbose = verbose
@@ -337,7 +357,10 @@ class RunEngine:
     async def run(self, plan: Any, subs: Any = None, /, **metadata: Any) -> Any:
         """Run ``plan`` from inside a running asyncio loop: ``await RE.run(plan)``."""
         segment = self._start(plan, subs, metadata)
-        outcome = await asyncio.wrap_future(segment)
+        with contextlib.ExitStack() as stack:
+            for manager in self.context_managers:
+                stack.enter_context(manager(self))
+            outcome = await asyncio.wrap_future(segment)
         return self._conclude(outcome, raise_interrupted=True)
 
     def _check_depth(self) -> None:

@@ -54,6 +54,13 @@ class SigintHandler:
             self._installed = False
 
     def _handle(self, signum: int, frame: Optional[FrameType]) -> None:
+        state = self._RE.state
+        if state in ("aborting", "stopping", "halting"):
+            report(
+                f"The RunEngine is {state.value!r}: the plan's cleanup is running. To skip it, "
+                "call RE.halt() (or `benchplan halt ID` from another terminal)."
+            )
+            return
         now = time.monotonic()
         if self._count == 0 or now - self._first > _WINDOW:
             self._count, self._first = 1, now

@@ -181,7 +181,8 @@ def _default_station(project: Path) -> str:
     root, loader = _compose(project)
     if not isinstance(root, yaml.MappingNode):
         raise StationConfigError(
-            "expected a mapping with a 'default_station: NAME' entry", path=project, line=_line(root)
+            "expected a mapping with a 'default_station: NAME' entry", path=project,
+            line=_line(root)
         )
     for key_node, value_node in root.value:
         if _scalar(loader, key_node, project, "a key") == "default_station":
@@ -267,7 +268,8 @@ def find_station(
             candidate = folder / f"{name}{suffix}"
             if candidate.is_file():
                 return candidate
-    known = sorted({p.stem for f in folders if f.is_dir() for p in f.iterdir() if p.suffix in _SUFFIXES})
+    known = sorted({p.stem for f in folders if f.is_dir() for p in f.iterdir()
+                    if p.suffix in _SUFFIXES})
     raise StationError(
         f"Cannot find station {name!r}: no {name}.yaml in {', '.join(str(f) for f in folders)}. "
         f"Stations found there: {', '.join(known) or 'none'}. Create the file, or pass its path."
@@ -391,7 +393,9 @@ def _driver(text: Any, node: yaml.Node, path: Path, role: str) -> type:
     return obj
 
 
-def _options(loader: _Loader, node: yaml.Node, path: Path, role: str, driver: type) -> dict[str, Any]:
+def _options(
+    loader: _Loader, node: yaml.Node, path: Path, role: str, driver: type
+) -> dict[str, Any]:
     entries = _mapping(loader, node, path, f"the options of role {role!r}")
     try:
         params: Mapping[str, inspect.Parameter] = inspect.signature(driver).parameters
@@ -400,7 +404,8 @@ def _options(loader: _Loader, node: yaml.Node, path: Path, role: str, driver: ty
     open_ended = not params or any(p.kind is p.VAR_KEYWORD for p in params.values())
     accepted = tuple(
         n for n, p in params.items()
-        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and n not in ("self", "address", "name")
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+        and n not in ("self", "address", "name")
     )
     options: dict[str, Any] = {}
     for key, key_node, value_node in entries:
@@ -449,7 +454,9 @@ def _sim(value: Any, node: yaml.Node, path: Path, role: str) -> Union[bool, str]
     )
 
 
-def _role(loader: _Loader, role: str, key_node: yaml.Node, node: yaml.Node, path: Path) -> RoleConfig:
+def _role(
+    loader: _Loader, role: str, key_node: yaml.Node, node: yaml.Node, path: Path
+) -> RoleConfig:
     if not role.isidentifier() or keyword.iskeyword(role) or role.startswith("_") \
             or role in _RESERVED_ROLES:
         raise StationConfigError(
@@ -493,7 +500,8 @@ def _role(loader: _Loader, role: str, key_node: yaml.Node, node: yaml.Node, path
     channel = None
     if "channel" in entries:
         cnode = entries["channel"][1]
-        channel = _channel(_scalar(loader, cnode, path, "a channel number"), cnode, path, role, driver)
+        number = _scalar(loader, cnode, path, "a channel number")
+        channel = _channel(number, cnode, path, role, driver)
     options: dict[str, Any] = {}
     if "options" in entries:
         options = _options(loader, entries["options"][1], path, role, driver)
@@ -542,7 +550,8 @@ def load_station(path: Union[str, Path]) -> StationConfig:
     top = {k: (kn, vn) for k, kn, vn in _mapping(loader, root, path, "the file")}
     for key, (kn, _) in top.items():
         if key not in _TOP_KEYS:
-            raise StationConfigError(_unknown(key, _TOP_KEYS, "the file"), path=path, line=_line(kn))
+            raise StationConfigError(_unknown(key, _TOP_KEYS, "the file"), path=path,
+                                     line=_line(kn))
     if "instruments" not in top:
         raise StationConfigError("there is no 'instruments:' section; expected one mapping "
                                  "each role to its driver and address", path=path, line=1)
@@ -564,7 +573,9 @@ def load_station(path: Union[str, Path]) -> StationConfig:
     return StationConfig(name, path.resolve(), MappingProxyType(roles), description)
 
 
-def sim_instruments(config: StationConfig, *, every_role: bool = False) -> dict[str, tuple[str, str]]:
+def sim_instruments(
+    config: StationConfig, *, every_role: bool = False
+) -> dict[str, tuple[str, str]]:
     """Role -> (simulated instrument name, model) for the roles to simulate (those with
     ``sim`` set, or all with ``every_role``); roles sharing an address share an instrument."""
     out: dict[str, tuple[str, str]] = {}

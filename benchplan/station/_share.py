@@ -26,9 +26,9 @@ from benchplan.errors import ControlError
 
 from ._config import StationError
 
-__all__ = ["RemoteDevice", "RemoteSignal", "SharedInstruments", "publish", "sharing_hint", "withdraw"]
-
-OPERATIONS = ("device_describe", "device_read", "device_set")
+__all__ = [
+    "RemoteDevice", "RemoteSignal", "SharedInstruments", "publish", "sharing_hint", "withdraw",
+]
 
 
 class SharedInstruments:
@@ -95,7 +95,8 @@ def sharing_hint(address: str, role: str) -> str:
     if not ids:
         return ""
     return (f" If that process shares its instruments (station.share()), read it with "
-            f"`benchplan read {ids[0]} {role}.SIGNAL` or benchplan.remote({ids[0]!r}).device({role!r}).")
+            f"`benchplan read {ids[0]} {role}.SIGNAL` or "
+            f"benchplan.remote({ids[0]!r}).device({role!r}).")
 
 
 # -- the server side ----------------------------------------------------------------------
@@ -203,17 +204,22 @@ async def _describe(request: dict, writer: Any) -> dict:
                  for s in shares for r, d in s.held().items()}
         return {"success": True, "msg": f"{len(roles)} shared instrument(s)", "roles": roles}
     share, role, device, obj, path = _resolve(target)
-    signals, devices = {}, []
     start = f"{path}." if path else ""
-    for sub, child, is_signal in _walk(obj):
-        if not is_signal:
-            devices.append(start + sub)
-            continue
-        described = await _in_worker(child.describe) if callable(getattr(child, "describe", None)) else {}
-        signals[start + sub] = {
-            "name": getattr(child, "name", sub), "kind": getattr(child, "kind", "normal"),
-            "settable": _settable(child), "datakey": _plain(next(iter(described.values()), {})),
-        }
+
+    def describe() -> tuple[dict[str, dict], list[str]]:
+        signals, devices = {}, []
+        for sub, child, is_signal in _walk(obj):
+            if not is_signal:
+                devices.append(start + sub)
+                continue
+            described = child.describe() if callable(getattr(child, "describe", None)) else {}
+            signals[start + sub] = {
+                "name": getattr(child, "name", sub), "kind": getattr(child, "kind", "normal"),
+                "settable": _settable(child), "datakey": _plain(next(iter(described.values()), {})),
+            }
+        return signals, devices
+
+    signals, devices = await _in_worker(describe)
     return {"success": True, "msg": f"{target}: {len(signals)} signals", "station": share.station,
             "role": role, "signals": signals, "devices": devices}
 
@@ -228,7 +234,8 @@ async def _read(request: dict, writer: Any) -> dict:
 
 
 def _from_text(signal: Any, text: str) -> Any:
-    described: dict[str, Any] = signal.describe() if callable(getattr(signal, "describe", None)) else {}
+    describe = getattr(signal, "describe", None)
+    described: dict[str, Any] = describe() if callable(describe) else {}
     datakey: dict[str, Any] = next(iter(described.values()), {})
     dtype = datakey.get("dtype", "string")
     if dtype == "boolean":
@@ -237,7 +244,8 @@ def _from_text(signal: Any, text: str) -> Any:
             return True
         if lowered in ("0", "off", "false", "no"):
             return False
-        raise ValueError(f"Cannot set {signal.name} to {text!r}: it takes on/off, true/false or 1/0.")
+        raise ValueError(f"Cannot set {signal.name} to {text!r}: it takes on/off, true/false "
+                         "or 1/0.")
     if dtype in ("number", "integer"):
         try:
             return int(text) if dtype == "integer" else float(text)
@@ -317,7 +325,8 @@ class RemoteSignal:
     def get(self) -> Any:
         """The current value, read by the holder."""
         reading = self.read()
-        return reading[self.name]["value"] if self.name in reading else next(iter(reading.values()))["value"]
+        found = reading.get(self.name) or next(iter(reading.values()))
+        return found["value"]
 
     def set(self, value: Any) -> Any:
         """Have the holder set the signal; return the value it reads back.
@@ -397,7 +406,8 @@ class RemoteDevice:
             child._devices = [d for d in self._devices if d.startswith(f"{path}.")]
             return child
         raise AttributeError(f"{self.target} (at endpoint {self._client.id!r}) has no signal or "
-                             f"channel {attr!r}; its signals are {', '.join(self.signals) or 'none'}")
+                             f"channel {attr!r}; its signals are "
+                             f"{', '.join(self.signals) or 'none'}")
 
     def __dir__(self) -> list[str]:
         below = self.target.partition(".")[2]

@@ -11,11 +11,9 @@ A session whose process was killed outright is recorded as ``lost`` by the next 
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import os
-import signal
 import socket
 import sys
 import threading
@@ -29,7 +27,7 @@ from benchplan.errors import ResourceInUse
 from ._config import RoleConfig, StationConfig, StationError, sim_instruments
 from ._eventlog import (
     LOG_FILE, EventLog, StationEvent, Strings, check_types, config_changes, data_dir, outcome_of,
-    read_events,
+    read_events, register_session, unregister_session,
 )
 from ._share import SharedInstruments, publish, sharing_hint, withdraw
 
@@ -171,12 +169,18 @@ class Station:
                 return self
             self.session = str(uuid.uuid4())
             plan = sim_instruments(self.config, every_role=self.sim)
-            log = EventLog(self.log_path, self.name, self.session).open()
             if plan:
                 from benchplan.devices.simbench import SimBench
 
                 self._bench_names = {role: name for role, (name, _) in plan.items()}
                 self._bench = SimBench(dict(plan.values())).start()
+            log = EventLog(self.log_path, self.name, self.session)
+            try:
+                log.open()
+            except BaseException:
+                if self._bench is not None:
+                    self._bench.stop()
+                raise
             self._log, self._terminated, self._started_at = log, None, time.time()
             log.close_lost_sessions()
             previous = log.query(event_type="session_start", limit=1)
@@ -189,7 +193,7 @@ class Station:
                 if changes:
                     log.append("configuration", uid=str(uuid.uuid4()), data={
                         "source": "station file", "file": str(self.config.path), **changes})
-            _register(self)
+            register_session(self)
         if self._share_at_start:
             self.share()
         return self
@@ -204,7 +208,8 @@ class Station:
             if log is None:
                 return
             if outcome is None:
-                outcome, reason = ("terminated", self._terminated) if self._terminated else ("passed", reason)
+                outcome = "terminated" if self._terminated else "passed"
+                reason = self._terminated or reason
             self._wait_for_engines()
             for role in list(self._devices):
                 try:
@@ -224,7 +229,7 @@ class Station:
             bench, self._bench = self._bench, None
             if bench is not None:
                 bench.stop()
-            _unregister(self)
+            unregister_session(self)
 
     def __enter__(self) -> Station:
         return self.start()
@@ -409,7 +414,8 @@ class Station:
         log = self._log
         if log is not None:
             log.flush()
-            return log.query(event_type=event_type, role=role, key=key, session=session, limit=limit)
+            return log.query(event_type=event_type, role=role, key=key, session=session,
+                             limit=limit)
         return read_events(self.log_path, self.name, event_type=event_type, role=role, key=key,
                            session=session, limit=limit)
 
@@ -483,7 +489,8 @@ def _configuration(driver: Any, device: Any) -> dict[str, Any]:
     try:
         return {key: reading["value"] for key, reading in read().items()}
     except Exception as exc:
-        logger.warning("Could not read the configuration of %r: %s", getattr(device, "name", device), exc)
+        logger.warning("Could not read the configuration of %r: %s",
+                       getattr(device, "name", device), exc)
         return {}
 
 
@@ -536,57 +543,3 @@ def connect(station: Union[str, os.PathLike, StationConfig, None] = None, *,
     else:
         config = load_station(find_station(station, data_dir=data_dir))
     return Station(config, data_dir=data_dir, sim=sim, share=share).start()
-
-
-# -- every live station: SIGTERM and interpreter exit --------------------------------------
-
-_live: list[Station] = []
-_live_lock = threading.Lock()
-_atexit_registered = False
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    name = signal.Signals(signum).name
-    with _live_lock:
-        stations = list(_live)
-    for station in stations:
-        station.terminate(name)
-    raise SystemExit(128 + signum)
-
-
-def _register(station: Station) -> None:
-    global _atexit_registered
-    with _live_lock:
-        _live.append(station)
-        if not _atexit_registered:
-            _atexit_registered = bool(atexit.register(_stop_all_at_exit))
-    _swap_sigterm(signal.SIG_DFL, _on_sigterm)
-
-
-def _unregister(station: Station) -> None:
-    with _live_lock:
-        if station in _live:
-            _live.remove(station)
-        if _live:
-            return
-    _swap_sigterm(_on_sigterm, signal.SIG_DFL)
-
-
-def _swap_sigterm(expected: Any, new: Any) -> None:
-    """Install ``new`` as the SIGTERM handler if ``expected`` is the current one (main thread)."""
-    if threading.current_thread() is threading.main_thread() \
-            and signal.getsignal(signal.SIGTERM) is expected:
-        signal.signal(signal.SIGTERM, new)
-
-
-def _stop_all_at_exit() -> None:
-    with _live_lock:
-        stations = list(_live)
-    interactive = hasattr(sys, "ps1")
-    failure = None if interactive else getattr(sys, "last_exc", getattr(sys, "last_value", None))
-    for station in stations:
-        outcome, reason = station.outcome_of(failure)
-        try:
-            station.stop(outcome, reason or "the interpreter exited without stop()")
-        except Exception:
-            logger.exception("Could not stop station %r at exit", station.name)

@@ -28,10 +28,11 @@ import logging
 import numbers
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from typing import Any, Callable, Optional
 
-from .._report import report
+from .._report import notice
 from ._clock import Clock, LoopClock
 from ._hold import Hold, format_value, signal_name, unwrap_reading
 
@@ -40,6 +41,10 @@ __all__ = ["SuspenderBase"]
 logger = logging.getLogger("benchplan.suspenders")
 
 _OK, _TRIPPED, _SETTLING = "ok", "tripped", "settling"
+
+
+def _nothing() -> None:
+    return None
 
 
 def _is_real(value: Any) -> bool:
@@ -133,13 +138,14 @@ class SuspenderBase:
         self._clock_given = clock
         self._clock: Optional[Clock] = clock
         self._lock = threading.Lock()
-        self._RE: Any = None
+        self._engine: Callable[[], Any] = _nothing  # a weak reference to the RunEngine
         self._state = _OK
         self._hold: Optional[Hold] = None
         self._justification = ""
         self._generation = 0  # bumped to cancel a running sleep
         self._updates = 0
         self._token: Any = None
+        self._subscribed = False
         #: the one callback object given to subscribe() and clear_sub()
         self._callback: Callable[..., None] = self._on_update
 
@@ -189,8 +195,12 @@ class SuspenderBase:
 
     @property
     def RE(self) -> Any:
-        """The RunEngine this suspender is installed on, or None."""
-        return self._RE
+        """The RunEngine this suspender is installed on, or None.
+
+        The suspender holds it weakly: a signal that outlives the RunEngine
+        does not keep it (and its loop thread) alive.
+        """
+        return self._engine()
 
     @property
     def tripped(self) -> bool:
@@ -227,16 +237,21 @@ class SuspenderBase:
         If the value is already bad the next plan suspends before its first message.
         """
         with self._lock:
-            if self._RE is RE:
+            current = self._engine()
+            if current is RE:
                 return
-            if self._RE is not None:
+            if current is not None:
                 raise RuntimeError(
                     f"Cannot install {self!r} on {RE!r}: it is installed on another RunEngine, "
-                    f"{self._RE!r}. Remove it there first (RE.remove_suspender(suspender)), or "
+                    f"{current!r}. Remove it there first (RE.remove_suspender(suspender)), or "
                     "make a second suspender."
                 )
+            stale = self._subscribed  # installed on a RunEngine that has been collected
+        if stale:
+            self.remove()
+        with self._lock:
             self._on_install()
-            self._RE = RE
+            self._engine = weakref.ref(RE)
             if self._clock_given is None:
                 self._clock = LoopClock(RE)
             updates = self._updates
@@ -245,9 +260,10 @@ class SuspenderBase:
                 self._token = self._signal.subscribe(self._callback)
             else:
                 self._token = self._signal.subscribe(self._callback, event_type=event_type)
+            self._subscribed = True
         except BaseException:
             with self._lock:
-                self._RE = None
+                self._engine = _nothing
             raise
         if self._updates == updates:  # the signal did not report its value on subscribe
             self._check_current_value()
@@ -272,14 +288,16 @@ class SuspenderBase:
         Use ``RE.remove_suspender(s)``, which also forgets it in ``RE.suspenders``.
         """
         with self._lock:
-            if self._RE is None:
+            if not self._subscribed and self._hold is None:
                 return
-            self._RE = None
+            self._engine = _nothing
             hold, self._hold = self._hold, None
             self._state = _OK
             self._generation += 1
             token, self._token = self._token, None
-        self._unsubscribe(token)
+            subscribed, self._subscribed = self._subscribed, False
+        if subscribed:
+            self._unsubscribe(token)
         if hold is not None and not hold.done():
             logger.info("%s removed while holding the plan; releasing it", self)
             hold.release()
@@ -302,10 +320,10 @@ class SuspenderBase:
             value = unwrap_reading(args[0])
         else:
             return
-        notice = None
+        message = None
         with self._lock:
             self._updates += 1
-            RE = self._RE
+            RE = self._engine()
             if RE is None:
                 return
             try:
@@ -316,9 +334,9 @@ class SuspenderBase:
             if bad:
                 self._trip(RE, value)
             elif self._state == _TRIPPED and self._resumes(value):
-                notice = self._settle(RE)
-        if notice:
-            report(notice)
+                message = self._settle(RE)
+        if message:
+            notice(message)
 
     def _resumes(self, value: Any) -> bool:
         try:

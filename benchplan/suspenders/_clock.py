@@ -13,6 +13,7 @@ import itertools
 import math
 import threading
 import time
+import weakref
 from typing import Any, Callable, Protocol, runtime_checkable
 
 __all__ = ["Clock", "LoopClock", "ManualClock"]
@@ -40,6 +41,7 @@ class LoopClock:
 
     The loop is looked up when a timer is first needed, so making this clock
     (or installing a suspender) does not start the RunEngine's loop thread.
+    The RunEngine is held weakly; once it is gone, timers are dropped.
 
     Parameters
     ----------
@@ -50,7 +52,7 @@ class LoopClock:
     __slots__ = ("_RE",)
 
     def __init__(self, RE: Any) -> None:
-        self._RE = RE
+        self._RE = weakref.ref(RE)
 
     def time(self) -> float:
         """Seconds since the epoch (``time.time()``)."""
@@ -58,7 +60,10 @@ class LoopClock:
 
     def call_later(self, delay: float, callback: Callable[[], Any]) -> None:
         """Schedule ``callback`` on the RunEngine's loop; safe from any thread."""
-        loop = self._RE.loop
+        RE = self._RE()
+        if RE is None:
+            return
+        loop = RE.loop
         loop.call_soon_threadsafe(loop.call_later, delay, callback)
 
 

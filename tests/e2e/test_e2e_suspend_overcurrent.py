@@ -115,10 +115,12 @@ def test_the_plan_stays_suspended_until_the_current_has_been_normal_for_the_slee
     runner.start()
     try:
         assert cleared.wait(10)
-        assert wait_until(lambda: clock.pending == 1)  # the poll saw 0.2 A: the sleep started
+        assert wait_until(lambda: clock.pending == 1)  # a poll saw 0.1 A: the sleep started
         assert RE.state == "suspending"
         assert "resumes in 30 s" in capsys.readouterr().out
-        clock.advance(30)
+        clock.advance(29)
+        assert clock.pending == 1 and suspender.holding and RE.state == "suspending"
+        clock.advance(1)
         runner.join(10)
     finally:
         RE.remove_suspender(suspender)

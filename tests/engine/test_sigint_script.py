@@ -130,19 +130,16 @@ def test_one_ctrl_c_pauses_at_next_checkpoint_and_resume_finishes(spawn: Any) ->
 def test_second_ctrl_c_pauses_during_long_sleep_then_abort_closes_run(spawn: Any) -> None:
     child = spawn("immediate_abort")  # count([det], 3, delay=60)
     child.expect("CHILD ARMED 1")
-    sent = time.monotonic()
     child.sigint()
     child.expect(DEFERRED_PAUSE_TEXT)
     child.sigint()
-    child.expect("CHILD PAUSED 1", timeout=TIMEOUT)
-    waited = time.monotonic() - sent
+    child.expect("CHILD PAUSED 1")  # within TIMEOUT, well before the 60 s sleep ends
     result = child.finish()
 
     first, aborted = result["rounds"]
     _assert_paused_round(first)
     # paused in the middle of the 60 s sleep, not at the next checkpoint
     assert first["last_command"] == "sleep"
-    assert waited < 60
     assert aborted["call"] == "abort" and aborted["outcome"] == "returned", aborted
     assert result["final_state"] == "idle"
     assert "panicked" not in result["states"]
@@ -242,14 +239,6 @@ def test_custom_sigint_handler_is_kept_through_pause_and_resume(spawn: Any) -> N
     assert_one_closed_run(result["docs"], "success", primary=25)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: a script that ends while the RunEngine is paused (what an uncaught "
-    "RunEngineInterrupted after Ctrl+C does) loses the stop document: the loop thread's "
-    "task is destroyed at interpreter shutdown ('Task was destroyed but it is pending!'), "
-    "execute() then fails with TransitionError 'paused' -> 'idle', and the stop goes out, "
-    "if at all, to callbacks whose files are already closed",
-)
 def test_script_ending_while_paused_still_closes_its_run(spawn: Any) -> None:
     child = spawn("exit_paused")
     child.expect("CHILD ARMED 1")

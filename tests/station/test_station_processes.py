@@ -38,7 +38,11 @@ HOLDER = """
         if mode == "plan":
             RE = RunEngine()
             station.attach(RE)
-            RE(count([psu.ch1], 100000, delay=0.01), lambda name, doc: name == "event" and doc["seq_num"] == 2 and print("RUNNING", flush=True))
+            def running(name, doc):
+                if name == "event" and doc["seq_num"] == 2:
+                    print("RUNNING", flush=True)
+
+            RE(count([psu.ch1], 100000, delay=0.01), running)
         else:
             threading.Event().wait(60)
 """

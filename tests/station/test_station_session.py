@@ -3,6 +3,8 @@ session's outcome and configuration changes in the event log."""
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 import benchplan.station as bs
@@ -157,7 +159,8 @@ def test_a_session_that_never_recorded_its_end_is_closed_as_lost_by_the_next(sta
     from benchplan.station._eventlog import EventLog
 
     log = EventLog(data_dir / "stations.sqlite", "bench-a", "gone-session").open()
-    log.append("session_start", data={"pid": 2 ** 22 + 12345, "host": __import__("socket").gethostname()})
+    # a pid above Linux's largest (2**22) belongs to no process
+    log.append("session_start", data={"pid": 2 ** 22 + 12345, "host": socket.gethostname()})
     log.close()
     with bs.connect("bench-a", data_dir=data_dir) as station:
         lost = station.events("session_end", session="gone-session")

@@ -189,7 +189,7 @@ def test_settle_notice_is_reported_while_the_engine_is_suspending(sig, clock, ca
     ceil(sig, clock, sleep=5).install(RE)
     sig.put(2.0)
     sig.put(1.0)
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # the notice may be wrapped
     assert "current is back to normal (it is at or below 1.5); the plan resumes in 5 s" in out
 
 
@@ -265,9 +265,11 @@ def test_install_twice_on_the_same_engine_subscribes_once(sig, clock):
 
 def test_install_on_a_second_engine_is_refused(sig, clock):
     suspender = ceil(sig, clock)
-    suspender.install(FakeRE())
+    first = FakeRE()
+    suspender.install(first)
     with pytest.raises(RuntimeError, match=r"it is installed on another RunEngine.*remove_suspender"):
         suspender.install(FakeRE())
+    assert suspender.RE is first
 
 
 def test_remove_while_tripped_releases_the_hold_and_stops_listening(sig, clock):
@@ -401,3 +403,23 @@ def test_signal_silent_on_subscribe_is_read_on_install(clock):
     assert suspender.tripped and len(RE.requests) == 1
     suspender.remove()
     assert sig.callbacks == []
+
+
+def test_an_installed_suspender_does_not_keep_the_engine_alive(sig, clock):
+    import gc
+    import weakref
+
+    RE = FakeRE()
+    suspender = ceil(sig, clock)
+    suspender.install(RE)
+    ref = weakref.ref(RE)
+    del RE
+    gc.collect()
+    assert ref() is None and suspender.RE is None
+    sig.put(2.0)  # the engine is gone: nothing to suspend, nothing raised
+    assert not suspender.tripped
+    again = FakeRE()
+    suspender.install(again)  # may be installed again, subscribed once
+    sig.put(2.0)
+    assert len(again.requests) == 1
+    suspender.remove()

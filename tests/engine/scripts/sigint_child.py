@@ -19,9 +19,9 @@ Markers (each a line of its own on standard output):
 ``CHILD DONE``
     The result file is written.
 
-Scenarios: deferred, immediate_abort, loop_thread_sigint, immediate_resume, mash_resume,
-mash_abort, outside, custom, exit_paused (writes its documents as JSON lines
-to ``RESULT.jsonl`` as they come, and ends with the plan paused).
+Scenarios: the functions at the end of this file (``SCENARIOS``), and
+``exit_paused``, which writes its documents as JSON lines to ``RESULT.jsonl``
+as they come and ends with the plan paused.
 """
 
 from __future__ import annotations
@@ -187,78 +187,125 @@ def held_plan(child: Child, released: threading.Event) -> Any:
     return run_wrapper(inner(), md={"plan_name": "held"})
 
 
+# -- scenarios: each runs its rounds and returns extra facts for the result file ------
+
+
+def deferred(child: Child) -> dict:
+    """Ctrl+C -> deferred pause -> resume, twice; the third round runs to the end."""
+    outcome = child.call(child.RE, child.armed_count(25, 0.1))
+    while outcome == "interrupted" and child.round < 5:
+        outcome = child.call(child.RE.resume)
+    return {}
+
+
+def immediate_abort(child: Child) -> dict:
+    """Two Ctrl+C during a 60 s sleep -> immediate pause -> abort."""
+    child.announce_at = "sleep"
+    if child.call(child.RE, child.armed_count(3, 60)) == "interrupted":
+        child.call(child.RE.abort)
+    return {}
+
+
+def loop_thread_sigint(child: Child) -> dict:
+    """As immediate_abort, but the first SIGINT is delivered to the loop thread."""
+    child.sigint_loop_thread = True
+    return immediate_abort(child)
+
+
+def immediate_resume(child: Child) -> dict:
+    """Two Ctrl+C during a 'hold' -> immediate pause -> resume re-takes the hold."""
+    child.announce_at = "hold"  # the 'hold' command announces while it waits
+    released = threading.Event()
+    if child.call(child.RE, held_plan(child, released)) == "interrupted":
+        released.set()
+        child.call(child.RE.resume)
+    return {}
+
+
+def mash(child: Child, then: str) -> dict:
+    """Many Ctrl+C; after the pause, wait for the test's line, then resume or abort."""
+    child.install_custom_handler()
+    extra: dict = {}
+    if child.call(child.RE, child.armed_count(30, 0.1)) == "interrupted":
+        child.wait_for_line()
+        extra["state_after_mash"] = str(child.RE.state)
+        child.call(getattr(child.RE, then))
+    return extra
+
+
+def outside(child: Child) -> dict:
+    """A plan, then Ctrl+C at no plan: Python's default KeyboardInterrupt."""
+    extra = {"handler_before_is_default": signal.getsignal(signal.SIGINT) is signal.default_int_handler}
+    child.call(child.RE, count([det], 3))
+    extra["handler_after_is_default"] = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    child.say("CHILD IDLE")
+    extra["outside"] = "no signal"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        extra["outside"] = "KeyboardInterrupt"
+    return extra
+
+
+def custom(child: Child) -> dict:
+    """The script's own SIGINT handler is back after a pause and after the resume."""
+    child.install_custom_handler()
+    handler = child.original_handler
+    extra: dict = {}
+    outcome = child.call(child.RE, child.armed_count(25, 0.1))
+    extra["custom_after_pause"] = signal.getsignal(signal.SIGINT) is handler
+    if outcome == "interrupted":
+        child.call(child.RE.resume)
+    extra["custom_after_resume"] = signal.getsignal(signal.SIGINT) is handler
+    calls_before = child.custom_calls
+    child.say("CHILD IDLE")
+    deadline = time.monotonic() + 30
+    while child.custom_calls == calls_before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    extra["custom_calls_while_idle"] = child.custom_calls - calls_before
+    return extra
+
+
+def exit_paused(child: Child, path: str) -> None:
+    """As a script that does not catch RunEngineInterrupted: it ends with the plan paused.
+
+    The documents go to ``path + 'l'`` as JSON lines as they come.
+    """
+    lines = open(path + "l", "w", encoding="utf-8")  # noqa: SIM115 - open until the end
+
+    def write(name: str, doc: dict) -> None:
+        lines.write(json.dumps([name, doc], default=repr) + "\n")
+        lines.flush()
+
+    child.RE.subscribe(write)
+    child.round = 1
+    child.RE(child.armed_count(40, 0.1))
+
+
+SCENARIOS = {
+    "deferred": deferred,
+    "immediate_abort": immediate_abort,
+    "loop_thread_sigint": loop_thread_sigint,
+    "immediate_resume": immediate_resume,
+    "mash_resume": lambda child: mash(child, "resume"),
+    "mash_abort": lambda child: mash(child, "abort"),
+    "outside": outside,
+    "custom": custom,
+}
+
+
 def main(scenario: str, path: str) -> None:
     # the test sends SIGUSR1 to see where a child that does not answer is stuck
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     child = Child()
-    RE = child.RE
-    extra: dict = {}
-    if scenario == "deferred":
-        # two rounds of Ctrl+C -> deferred pause -> resume
-        outcome = child.call(RE, child.armed_count(25, 0.1))
-        while outcome == "interrupted" and child.round < 5:
-            outcome = child.call(RE.resume)
-    elif scenario == "immediate_abort":
-        child.announce_at = "sleep"
-        if child.call(RE, child.armed_count(3, 60)) == "interrupted":
-            child.call(RE.abort)
-    elif scenario == "loop_thread_sigint":
-        child.announce_at = "sleep"
-        child.sigint_loop_thread = True
-        if child.call(RE, child.armed_count(3, 60)) == "interrupted":
-            child.call(RE.abort)
-    elif scenario == "immediate_resume":
-        child.announce_at = "hold"  # the 'hold' command announces while it waits
-        released = threading.Event()
-        if child.call(RE, held_plan(child, released)) == "interrupted":
-            released.set()
-            child.call(RE.resume)
-    elif scenario in ("mash_resume", "mash_abort"):
-        child.install_custom_handler()
-        outcome = child.call(RE, child.armed_count(30, 0.1))
-        if outcome == "interrupted":
-            child.wait_for_line()
-            extra["state_after_mash"] = str(RE.state)
-            if scenario == "mash_resume":
-                child.call(RE.resume)
-            else:
-                child.call(RE.abort)
-    elif scenario == "outside":
-        extra["handler_before_is_default"] = signal.getsignal(signal.SIGINT) is signal.default_int_handler
-        child.call(RE, count([det], 3))
-        extra["handler_after_is_default"] = signal.getsignal(signal.SIGINT) is signal.default_int_handler
-        child.say("CHILD IDLE")
-        try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                time.sleep(0.05)
-            extra["outside"] = "no signal"
-        except KeyboardInterrupt:
-            extra["outside"] = "KeyboardInterrupt"
-    elif scenario == "custom":
-        child.install_custom_handler()
-        custom = child.original_handler
-        outcome = child.call(RE, child.armed_count(25, 0.1))
-        extra["custom_after_pause"] = signal.getsignal(signal.SIGINT) is custom
-        if outcome == "interrupted":
-            child.call(RE.resume)
-        extra["custom_after_resume"] = signal.getsignal(signal.SIGINT) is custom
-        calls_before = child.custom_calls
-        child.say("CHILD IDLE")
-        deadline = time.monotonic() + 30
-        while child.custom_calls == calls_before and time.monotonic() < deadline:
-            time.sleep(0.01)
-        extra["custom_calls_while_idle"] = child.custom_calls - calls_before
-    elif scenario == "exit_paused":
-        # as a script that does not catch RunEngineInterrupted: it ends with the plan paused
-        lines = open(path + "l", "w", encoding="utf-8")  # noqa: SIM115 - left open on purpose
-        RE.subscribe(lambda name, doc: (lines.write(json.dumps([name, doc], default=repr) + "\n"),
-                                        lines.flush()))
-        child.round = 1
-        RE(child.armed_count(40, 0.1))
-    else:
-        raise SystemExit(f"unknown scenario {scenario!r}")
-    child.finish(path, **extra)
+    if scenario == "exit_paused":
+        exit_paused(child, path)
+        return
+    if scenario not in SCENARIOS:
+        raise SystemExit(f"unknown scenario {scenario!r}; known: exit_paused, {', '.join(SCENARIOS)}")
+    child.finish(path, **SCENARIOS[scenario](child))
 
 
 if __name__ == "__main__":
