@@ -135,11 +135,6 @@ def test_an_open_waiting_for_the_lock_gets_it_when_the_holder_is_killed(bench, p
     assert outcome == [100.0]  # the simulator's state of charge after *RST
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in benchplan.devices.visa._lockfile: a second SessionPool of the same process "
-    "is told that 'another process holds it', naming its own pid",
-)
 def test_a_second_pool_of_the_same_process_is_told_the_holder_is_this_process(bench, pool):
     from benchplan.devices.visa import SessionPool
 

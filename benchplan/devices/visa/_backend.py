@@ -10,6 +10,7 @@ everything else on that instrument.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Any, Callable, Generic, TypeVar
 
@@ -202,7 +203,7 @@ class ScpiBackend(Generic[T]):
 
     def _poll_job(self, transport: Transport, callback: UpdateCallback) -> Callable[[], bool]:
         last: list[Any] = [_UNSET]
-        failing = [False]
+        failures = [0]
 
         def poll() -> bool:
             if transport.closed:
@@ -210,13 +211,23 @@ class ScpiBackend(Generic[T]):
             try:
                 value, timestamp = self.get()
             except BenchplanError as exc:
-                if not failing[0]:
+                failures[0] += 1
+                if failures[0] == 1:
                     logger.warning("Polling %s failed: %s", self.source(""), exc)
-                failing[0] = True
+                if failures[0] == _FAILURES_BEFORE_NAN and isinstance(last[0], (int, float)):
+                    # tell subscribers the value is unknown: a suspender watching it
+                    # treats NaN as out of bounds, so a silent instrument holds the plan
+                    logger.warning(
+                        "Polling %s failed %d times in a row; reporting NaN until it answers",
+                        self.source(""),
+                        failures[0],
+                    )
+                    last[0] = math.nan
+                    callback(math.nan, time.time())
                 return True
-            if failing[0]:
+            if failures[0]:
                 logger.info("Polling %s works again", self.source(""))
-                failing[0] = False
+                failures[0] = 0
             if _changed(last[0], value):
                 last[0] = value
                 callback(value, timestamp)
@@ -226,6 +237,8 @@ class ScpiBackend(Generic[T]):
 
 
 _UNSET = object()
+#: consecutive failed polls after which a numeric signal reports NaN
+_FAILURES_BEFORE_NAN = 3
 
 
 def _same(value: Any) -> Any:

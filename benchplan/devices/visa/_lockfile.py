@@ -231,6 +231,13 @@ class InstrumentLock:
             time.sleep(0.02)
         who = holder.describe() if holder is not None else "a process that has not written its name"
         waited = f" (waited {timeout:g} s)" if timeout > 0 else ""
+        if holder is not None and holder.pid == os.getpid() and holder.host == socket.gethostname():
+            return ResourceInUse(
+                f"Cannot open the instrument at {self.address}: this process already holds it "
+                f"({who}) through another session pool{waited}. Share one pool -- "
+                "benchplan.devices.visa.default_pool() -- or close the other driver first. "
+                f"Lock file: {self.path}"
+            )
         return ResourceInUse(
             f"Cannot open the instrument at {self.address}: another process holds it"
             f"{waited}: {who}. Wait for it to finish or stop it, or pass a lock timeout "

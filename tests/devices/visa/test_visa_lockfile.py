@@ -109,7 +109,9 @@ def test_second_holder_gets_resource_in_use_naming_the_first(lock_files_dir):
     finally:
         first.release()
     text = str(info.value)
-    assert f"Cannot open the instrument at {ADDRESS}: another process holds it" in text
+    # the holder is this very process (another lock object): the message says so
+    assert f"Cannot open the instrument at {ADDRESS}: this process already holds it" in text
+    assert "default_pool()" in text
     assert f"pid {os.getpid()} on host {socket.gethostname()!r}" in text
     assert "role 'power-supply (psu)'" in text
     assert "program '" in text
