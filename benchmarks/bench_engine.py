@@ -326,7 +326,7 @@ def main() -> int:
     if args.max_points is None:
         args.max_points = 100_000 if args.quick else 1_000_000
     print_header("engine throughput (issue 2)", args)
-    ours = RunEngine(context_managers=[])
+    ours = RunEngine(store=None, context_managers=[])
     bs = BlueskyRE(context_managers=[])
     started = time.perf_counter()
     figures: list[Figure] = []

@@ -295,7 +295,7 @@ def main() -> int:
     # bluesky logs each abort with a traceback, and a warning about tracing; both expected here
     logging.getLogger("bluesky").setLevel(logging.CRITICAL)
     print_header("interruptions (issue 3)", args)
-    ours = RunEngine(context_managers=[])
+    ours = RunEngine(store=None, context_managers=[])
     bs = BlueskyRE(context_managers=[])
     started = time.perf_counter()
     figures: list[Figure] = []

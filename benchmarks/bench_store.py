@@ -48,7 +48,7 @@ def main() -> None:
     n = 2000 if args.quick else 10000
     print_header("document store", args)
     folder = Path(tempfile.mkdtemp(prefix="bench-store-"))
-    RE = RunEngine(control=False, context_managers=[])
+    RE = RunEngine(store=None, control=False, context_managers=[])
     store = DocumentStore(folder / "batched.sqlite")
     eager = DocumentStore(folder / "eager.sqlite", commit_interval=0)
 

@@ -182,7 +182,7 @@ def measure_trips(
 def bench_latency(args: Any) -> tuple[list[Figure], list[Timings]]:
     trips = 10 if args.quick else 20
     rounds = args.repeats
-    ours = RunEngine(context_managers=[], record_interruptions=True)
+    ours = RunEngine(store=None, context_managers=[], record_interruptions=True)
     soft = soft_signal_rw(float, 0.0, name="current")
     ours.install_suspender(SuspendCeil(soft, 1.5))
     bs = BlueskyRE(context_managers=[])
@@ -261,7 +261,7 @@ def bench_overhead(args: Any) -> tuple[list[Figure], list[Timings]]:
     n = 100_000
     n_bs = n // 20
     repeats = args.repeats * 4
-    ours = RunEngine(context_managers=[])
+    ours = RunEngine(store=None, context_managers=[])
     bs = BlueskyRE(context_managers=[])
     signals = [soft_signal_rw(float, 0.0, name=f"guard{i}") for i in range(3)]
     guards = [SuspendCeil(sig, 1.5) for sig in signals]
@@ -319,7 +319,7 @@ def bench_overhead(args: Any) -> tuple[list[Figure], list[Timings]]:
 
     sig = soft_signal_rw(float, 0.0, name="bare")
     watched = soft_signal_rw(float, 0.0, name="watched")
-    watched_re = RunEngine(context_managers=[])
+    watched_re = RunEngine(store=None, context_managers=[])
     watched_re.install_suspender(SuspendCeil(watched, 1.5))
     puts = 20_000 if args.quick else 100_000
 

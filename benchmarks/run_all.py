@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/run_all.py            # the full run (about 4 minutes on 2 cores)
+    python benchmarks/run_all.py            # the full run (about 3 minutes on 2 quiet cores)
     python benchmarks/run_all.py --quick    # smaller sizes, fewer repeats
     python benchmarks/run_all.py --only engine --json figures.json
 
@@ -77,7 +77,7 @@ def main() -> int:
         "--only", nargs="*", default=[], help="run only scripts whose name contains one of these"
     )
     parser.add_argument(
-        "--timeout", type=float, default=900.0, help="seconds allowed per script (default 900)"
+        "--timeout", type=float, default=600.0, help="seconds allowed per script (default 600)"
     )
     parser.add_argument("--json", metavar="PATH", help="also write the machine and every row to PATH")
     args = parser.parse_args()

@@ -11,6 +11,8 @@ ps, pause, continue, abort, stop, halt, status, console
     Remote control of RunEngines and paused scripts of this user.
 run
     Run a script with breakpoints and a control endpoint.
+runs, show, export
+    List the stored runs, show one as a table, export one to JSON lines or CSV.
 plot
     Render a stored run to a PNG.
 """
@@ -78,11 +80,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv and argv[0] == "sim":
         return _sim(argparse.Namespace(), argv[1:])
     from ._cli_control import add_control_commands
+    from ._cli_data import add_data_commands
     from ._cli_plot import add_plot_commands
 
     parser, sub = _parser()
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {"demo": _demo}
     handlers.update(add_control_commands(sub))
+    handlers.update(add_data_commands(sub))
     handlers.update(add_plot_commands(sub))
     args = parser.parse_args(argv)
     if args.command is None:

@@ -20,3 +20,16 @@ def _benchplan_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_default_store() -> None:
+    """RunEngines made by tests keep no documents unless a test asks for a store;
+    tests of the store itself set ``BENCHPLAN_STORE`` as they need."""
+    saved = os.environ.get("BENCHPLAN_STORE")
+    os.environ["BENCHPLAN_STORE"] = "off"
+    yield
+    if saved is None:
+        os.environ.pop("BENCHPLAN_STORE", None)
+    else:
+        os.environ["BENCHPLAN_STORE"] = saved

@@ -75,19 +75,26 @@ class PlanContext:
             self.groups[group] = [status]
         else:
             statuses.append(status)
+        if getattr(status, "done", False) is True:  # finished already: no callback needed
+            if not _succeeded(status):
+                self._record_failure(status)
+            return
         generation = self.generation
 
         def on_done(st: Any, generation: int = generation) -> None:
             if generation != self.generation or _succeeded(st):
                 return
-            with self.failed_lock:
-                self.failed.append((st, _exception(st)))
-            requests = self._requests
-            with requests.lock:
-                requests.status_failed = True
-                requests.attn = True
+            self._record_failure(st)
 
         status.add_callback(on_done)
+
+    def _record_failure(self, status: Any) -> None:
+        with self.failed_lock:
+            self.failed.append((status, _exception(status)))
+        requests = self._requests
+        with requests.lock:
+            requests.status_failed = True
+            requests.attn = True
 
     def pardon_statuses(self, *, keep_groups: bool = False) -> None:
         """Forget the failures of every status so far (a pause stops devices, so they are

@@ -43,7 +43,14 @@ PAUSE_MESSAGE = """The RunEngine is paused. What next?
 
 
 def default_scan_id_source(md: MutableMapping) -> int:
-    """The next scan id: one more than ``md['scan_id']`` (0 if absent)."""
+    """The next scan id: one more than ``md['scan_id']`` (0 if absent).
+
+    A mapping with a ``next_scan_id(md)`` method (a persistent one shared by several
+    processes) takes the next id itself, atomically.
+    """
+    take = getattr(md, "next_scan_id", None)
+    if callable(take):
+        return int(take(md))
     return int(md.get("scan_id", 0)) + 1
 
 
@@ -118,8 +125,10 @@ class RunEngine:
     Parameters
     ----------
     md : mapping, optional
-        Metadata for every run. Any mutable mapping; a persistent one keeps
-        ``scan_id`` across sessions.
+        Metadata for every run. Any mutable mapping. By default, while the default
+        document store is on, a :class:`benchplan.store.PersistentMetadata` kept in
+        the store's file, so ``scan_id`` keeps counting across sessions and processes;
+        otherwise a plain dict.
     loop : asyncio.AbstractEventLoop, optional
         A loop that is not running; the RunEngine runs it in a thread of its own.
     preprocessors : list of callables, optional
@@ -145,6 +154,10 @@ class RunEngine:
         ``during_task(done)`` runs on the thread blocked in ``RE(...)`` and must return
         once the ``threading.Event`` ``done`` is set; by default it waits, running the
         hooks registered with :func:`benchplan.engine.add_main_thread_hook` (GUI drawing).
+    store : DocumentStore, None or 'default'
+        Where every document is kept. 'default' subscribes the process-wide
+        :func:`benchplan.store.default_store` (off when ``BENCHPLAN_STORE=off``);
+        None keeps nothing.
     control : bool
         Serve a control endpoint (a Unix-domain socket readable only by this
         user) from the first plan on, so ``benchplan ps/pause/continue/abort``
@@ -174,9 +187,22 @@ class RunEngine:
         record_interruptions: bool = False,
         verbose: bool = False,
         during_task: Optional[Callable[[threading.Event], Any]] = None,
+        store: Any = "default",
         control: bool = True,
     ) -> None:
-        self.md: MutableMapping = {} if md is None else md
+        if isinstance(store, str) and store == "default":
+            from ..store import default_store
+
+            store = default_store()
+        #: the document store subscribed to this RunEngine, or None
+        self.store = store
+        if md is None:
+            md = {}
+            if store is not None and getattr(store, "path", None) is not None:
+                from ..store import PersistentMetadata
+
+                md = PersistentMetadata(store.path)
+        self.md: MutableMapping = md
         self.preprocessors: list = list(preprocessors or [])
         self.context_managers: list = [SigintHandler] if context_managers is None else list(context_managers)
         self.md_validator = md_validator or default_md_validator
@@ -200,6 +226,8 @@ class RunEngine:
         self._verbose = False
         self._user_msg_hook: Optional[Callable[[Any], Any]] = None
         self.verbose = verbose
+        if store is not None:
+            self.subscribe(store)
 
     # -- properties ---------------------------------------------------------------
     @property

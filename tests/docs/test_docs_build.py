@@ -39,6 +39,8 @@ PUBLIC_MODULES = (
     "benchplan.devices.instruments",
     "benchplan.devices.visa",
     "benchplan.devices.simbench",
+    "benchplan.store",
+    "benchplan.testing",
 )
 
 
