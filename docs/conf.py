@@ -67,3 +67,10 @@ html_theme_options = {
     "description": "Plans for lab and test benches: pausable, fast, bluesky-compatible.",
     "fixed_sidebar": True,
 }
+
+# notices are wrapped to the terminal's width: compare whitespace loosely
+import doctest as _doctest  # noqa: E402
+
+doctest_default_flags = (
+    _doctest.ELLIPSIS | _doctest.NORMALIZE_WHITESPACE | _doctest.DONT_ACCEPT_TRUE_FOR_1
+)

@@ -45,7 +45,8 @@ def test_the_demo_suspends_on_the_fault_resumes_and_takes_every_point():
         "psu_measured_current is back to normal",
         "Resuming the plan at ",
     ]
-    where = [out.index(text) for text in notices]
+    flat = out.replace("\n  ", " ")  # notices are wrapped to the terminal's width
+    where = [flat.index(text) for text in notices]
     assert where == sorted(where)
     assert out.index("|         3 |") < where[0] and where[-1] < out.index("|         4 |")
     summary = " ".join(out[out.index("Done: "):].split())

@@ -154,7 +154,7 @@ class Interruptions:
         with state.lock:
             if state.state not in (State.ABORTING, State.HALTING):
                 state.change(State.ABORTING)
-        notice(reason)
+        logger.warning("%s", reason)  # RE(...) raises with the reason too
         self.ending = EndRequest("abort", reason)
         return control_exception("abort", reason)
 

@@ -495,7 +495,8 @@ class RunEngine:
             raise outcome.exception
         if outcome.interrupted and raise_interrupted and not self.call_returns_result:
             verb = {"abort": "aborted", "stop": "stopped", "halt": "halted"}[outcome.ending]
-            reason = f": {outcome.reason}" if outcome.reason and outcome.reason != verb else ""
+            reason = outcome.reason.rstrip(".")
+            reason = f": {reason}" if reason and reason != verb else ""
             raise RunEngineInterrupted(
                 f"The plan was {verb}{reason}. Its runs were closed with "
                 f"exit_status={outcome.exit_status!r}."
