@@ -20,7 +20,7 @@ UpdateCallback = Callable[[Any, float], None]
 
 
 @runtime_checkable
-class SignalBackend(Protocol, Generic[T]):  # type: ignore[misc]
+class SignalBackend(Protocol, Generic[T]):
     """Where a signal's value lives.
 
     Every method may be called from any thread. ``get`` and ``put`` may block

@@ -75,7 +75,7 @@ class Breakpoint:
         label: Optional[str],
         filename: str,
         lineno: int,
-        namespace: dict,
+        namespace: dict[str, Any],
         *,
         interactive: bool,
         timeout: Optional[float],
@@ -149,7 +149,7 @@ class Breakpoint:
         return self._how
 
 
-def plan_frame_snapshot(gen: Any) -> tuple[str, int, dict]:
+def plan_frame_snapshot(gen: Any) -> tuple[str, int, dict[str, Any]]:
     """The file, line and a copy of the variables of the plan that yielded the breakpoint:
     the generator just outside the innermost one (which is the breakpoint stub)."""
     frames = []
@@ -164,7 +164,7 @@ def plan_frame_snapshot(gen: Any) -> tuple[str, int, dict]:
 
 
 async def serve_console(
-    namespace: dict, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    namespace: dict[str, Any], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
 ) -> None:
     """Serve a Python console over a control connection.
 
@@ -192,7 +192,7 @@ async def serve_console(
 
 
 class _Console(code.InteractiveConsole):
-    def __init__(self, namespace: dict) -> None:
+    def __init__(self, namespace: dict[str, Any]) -> None:
         super().__init__(namespace)
         self._buffer = io.StringIO()
 
@@ -206,6 +206,6 @@ class _Console(code.InteractiveConsole):
         return self._buffer.getvalue(), bool(more)
 
 
-async def _send(writer: asyncio.StreamWriter, answer: dict) -> None:
+async def _send(writer: asyncio.StreamWriter, answer: dict[str, Any]) -> None:
     writer.write(json.dumps(answer, default=repr).encode() + b"\n")
     await writer.drain()

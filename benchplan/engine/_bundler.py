@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, cast
 
 import event_model
 
@@ -18,7 +18,7 @@ logger = logging.getLogger("benchplan.engine")
 INTERRUPTIONS = "interruptions"
 _INTERRUPTION_KEYS = {INTERRUPTIONS: {"dtype": "string", "shape": [], "source": "RunEngine"}}
 
-Emit = Callable[[str, dict], None]
+Emit = Callable[[str, dict[str, Any]], None]
 
 
 class _Stream:
@@ -27,8 +27,8 @@ class _Stream:
     __slots__ = ("descriptor", "compose_event")
 
     def __init__(self, bundle: Any) -> None:
-        self.descriptor = bundle.descriptor_doc
-        self.compose_event = bundle.compose_event
+        self.descriptor: dict[str, Any] = bundle.descriptor_doc
+        self.compose_event: Callable[..., dict[str, Any]] = bundle.compose_event
 
 
 class RunBundler:
@@ -46,17 +46,19 @@ class RunBundler:
         Whether to add the ``interruptions`` stream.
     """
 
-    def __init__(self, metadata: dict, emit: Emit, key: Any, record_interruptions: bool) -> None:
+    def __init__(
+        self, metadata: dict[str, Any], emit: Emit, key: Any, record_interruptions: bool
+    ) -> None:
         self.key = key
         self._emit = emit
         self._run = event_model.compose_run(metadata=metadata)
-        self.start = self._run.start_doc
+        self.start = cast("dict[str, Any]", self._run.start_doc)
         self.uid: str = self.start["uid"]
-        self._describe: dict[Any, dict] = {}
-        self._config: dict[Any, Optional[dict]] = {}
+        self._describe: dict[Any, dict[str, Any]] = {}
+        self._config: dict[Any, Optional[dict[str, Any]]] = {}
         self._streams: dict[Any, _Stream] = {}
         self._bundle_name: Optional[str] = None
-        self._readings: dict[Any, dict] = {}
+        self._readings: dict[Any, dict[str, Any]] = {}
         self._monitors: dict[Any, tuple[str, Any, Any]] = {}
         self._interruptions: Optional[_Stream] = None
         self._record_interruptions = record_interruptions
@@ -72,13 +74,21 @@ class RunBundler:
             self._interruptions = _Stream(bundle)
             self._emit("descriptor", self._interruptions.descriptor)
 
-    def close(self, exit_status: str = "success", reason: str = "") -> dict:
+    def close(self, exit_status: str = "success", reason: str = "") -> dict[str, Any]:
         """Stop monitoring, drop any open bundle and emit the stop document."""
         self.clear_monitors()
         self._bundle_name = None
         self._readings = {}
         self.closed = True
-        stop = self._run.compose_stop(exit_status=exit_status, reason=reason or "", validate=False)
+        stop = cast(
+            "dict[str, Any]",
+            self._run.compose_stop(
+                # callers pass one of event-model's exit statuses; it is not re-checked here
+                exit_status=exit_status,  # type: ignore[arg-type]
+                reason=reason or "",
+                validate=False,
+            ),
+        )
         self._emit("stop", stop)
         return stop
 
@@ -100,7 +110,7 @@ class RunBundler:
         self._bundle_name = name
         self._readings = {}
 
-    def read(self, obj: Any, reading: dict) -> None:
+    def read(self, obj: Any, reading: dict[str, Any]) -> None:
         """Add a reading to the open bundle (if any)."""
         if self._bundle_name is None:
             return
@@ -126,7 +136,7 @@ class RunBundler:
         self._bundle_name = None
         self._readings = {}
 
-    def save(self) -> dict:
+    def save(self) -> dict[str, Any]:
         """Emit the open bundle as an event (and its descriptor the first time)."""
         name = self._bundle_name
         if name is None:
@@ -152,7 +162,9 @@ class RunBundler:
         self._emit("event", event)
         return event
 
-    def _new_stream(self, name: str, objs: list, data_keys: Optional[dict] = None) -> _Stream:
+    def _new_stream(
+        self, name: str, objs: list[Any], data_keys: Optional[dict[str, Any]] = None
+    ) -> _Stream:
         if data_keys is None:
             data_keys = {}
             for obj in objs:
@@ -185,7 +197,7 @@ class RunBundler:
         self._emit("descriptor", stream.descriptor)
         return stream
 
-    def _configuration(self, obj: Any) -> Optional[dict]:
+    def _configuration(self, obj: Any) -> Optional[dict[str, Any]]:
         if obj in self._config:
             return self._config[obj]
         config = None
@@ -205,7 +217,7 @@ class RunBundler:
         self._describe.pop(obj, None)
         self._streams = {k: v for k, v in self._streams.items() if obj not in k[1]}
 
-    def declare_stream(self, objs: list, name: str) -> dict:
+    def declare_stream(self, objs: list[Any], name: str) -> dict[str, Any]:
         for obj in objs:
             if obj not in self._describe:
                 self._describe[obj] = obj.describe()
@@ -214,7 +226,7 @@ class RunBundler:
         return stream.descriptor
 
     # -- flyers --------------------------------------------------------------------
-    def collect(self, obj: Any, name: Optional[str]) -> list:
+    def collect(self, obj: Any, name: Optional[str]) -> list[dict[str, Any]]:
         """Collect a flyer's events into streams named by its describe_collect()."""
         described = obj.describe_collect()
         if described and all(isinstance(v, dict) and "dtype" in v for v in described.values()):
@@ -248,7 +260,7 @@ class RunBundler:
         self,
         obj: Any,
         name: str,
-        call_soon_threadsafe: Callable,
+        call_soon_threadsafe: Callable[..., Any],
         on_error: Callable[[BaseException], None],
     ) -> None:
         if obj in self._monitors:
@@ -275,7 +287,12 @@ class RunBundler:
         self._monitors[obj] = (name, on_value, token)
 
     def _emit_monitored(
-        self, obj: Any, stream: _Stream, data: dict, timestamps: dict, on_error: Callable
+        self,
+        obj: Any,
+        stream: _Stream,
+        data: dict[str, Any],
+        timestamps: dict[str, Any],
+        on_error: Callable[[BaseException], None],
     ) -> None:
         if self.closed or obj not in self._monitors:
             return

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 __all__ = ["DeviceCommands"]
 
 
-def _split_group(kwargs: dict) -> tuple[Any, dict]:
+def _split_group(kwargs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     if "group" not in kwargs:
         return None, kwargs
     kwargs = dict(kwargs)
@@ -39,9 +39,9 @@ class DeviceCommands:
         reg("prepare", self.prepare)
         reg("stop", self.stop)
 
-    def read(self, msg: Any) -> dict:
+    def read(self, msg: Any) -> dict[str, Any]:
         obj = msg.obj
-        reading = obj.read()
+        reading: dict[str, Any] = obj.read()
         ctx = self._k.ctx
         seen = ctx.seen  # type: ignore[union-attr]
         if id(obj) not in seen:

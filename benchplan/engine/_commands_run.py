@@ -54,7 +54,7 @@ class RunCommands:
                 "simultaneous run its own run= key."
             )
         engine = k.engine
-        md: dict = {**ctx.plan_md, **engine.md, **ctx.call_md, **msg.kwargs}
+        md: dict[str, Any] = {**ctx.plan_md, **engine.md, **ctx.call_md, **msg.kwargs}
         scan_id = engine.scan_id_source(engine.md)
         if inspect.isawaitable(scan_id):
             scan_id = await scan_id
@@ -119,12 +119,12 @@ class RunCommands:
             "any open run. Yield Msg('monitor', obj) first."
         )
 
-    def collect(self, msg: Any) -> list:
+    def collect(self, msg: Any) -> list[dict[str, Any]]:
         ctx = self._k.ctx
         assert ctx is not None
         run = ctx.run(msg.run, "collect")
         name = msg.kwargs.get("name")
-        events: list = []
+        events: list[dict[str, Any]] = []
         for obj in (msg.obj, *msg.args):
             ctx.see(obj)
             events.extend(run.collect(obj, name))

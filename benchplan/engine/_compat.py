@@ -29,7 +29,7 @@ def control_exception(kind: str, reason: str = "") -> BaseException:
         if key not in _cache:
             _cache[key] = type(ours.__name__, (ours, theirs), {"__module__": ours.__module__})
         cls = _cache[key]
-    exc = cls(reason) if reason else cls()
+    exc: BaseException = cls(reason) if reason else cls()
     exc.reason = reason  # type: ignore[attr-defined]
     exc.exit_status = "abort" if kind == "abort" else "success"  # type: ignore[attr-defined]
     return exc

@@ -21,7 +21,11 @@ class PlanContext:
     """
 
     def __init__(
-        self, plan_name: str, call_md: dict, requests: Requests, plan_md: Optional[dict] = None
+        self,
+        plan_name: str,
+        call_md: dict[str, Any],
+        requests: Requests,
+        plan_md: Optional[dict[str, Any]] = None,
     ) -> None:
         self.plan_name = plan_name
         #: defaults for the start document from the plan object (plan_type, plan_name)
@@ -30,7 +34,7 @@ class PlanContext:
         self.call_md = call_md
         self.runs: dict[Any, RunBundler] = {}
         self.run_uids: list[str] = []
-        self.groups: dict[Any, list] = {}
+        self.groups: dict[Any, list[Any]] = {}
         self.staged: dict[int, Any] = {}
         self.moved: dict[int, Any] = {}
         self.seen: dict[int, Any] = {}
@@ -114,7 +118,9 @@ class PlanContext:
             requests.status_failed = True
             requests.attn = True
 
-    def take_failures(self, statuses: Optional[list] = None) -> list:
+    def take_failures(
+        self, statuses: Optional[list[Any]] = None
+    ) -> list[tuple[Any, Optional[BaseException]]]:
         """Remove and return recorded failures (of ``statuses`` only, if given)."""
         with self.failed_lock:
             if statuses is None:
@@ -138,7 +144,8 @@ def _exception(status: Any) -> Optional[BaseException]:
     exc = getattr(status, "exception", None)
     if callable(exc):
         try:
-            return exc()
+            result: Optional[BaseException] = exc()
+            return result
         except Exception as err:  # some statuses raise instead of returning
             return err
     return exc if isinstance(exc, BaseException) else None

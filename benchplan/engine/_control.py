@@ -36,11 +36,11 @@ def control_enabled() -> bool:
     return os.environ.get("BENCHPLAN_CONTROL", "on").strip().lower() not in {"off", "0", "false", "no"}
 
 
-def _ok(msg: str, **extra: Any) -> dict:
+def _ok(msg: str, **extra: Any) -> dict[str, Any]:
     return {"success": True, "msg": msg, **extra}
 
 
-def _no(msg: str) -> dict:
+def _no(msg: str) -> dict[str, Any]:
     return {"success": False, "msg": msg}
 
 
@@ -114,7 +114,7 @@ class EngineControl:
             atexit.unregister(server.close_files)
 
     # -- requests ----------------------------------------------------------------------
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         k = self._k
         ctx = k.ctx
         state = k.state.state
@@ -130,10 +130,10 @@ class EngineControl:
             "breakpoint": bp.name if bp is not None else None,
         }
 
-    async def _status(self, request: dict, *_: Any) -> dict:
+    async def _status(self, request: dict[str, Any], *_: Any) -> dict[str, Any]:
         return _ok("status", **self.status())
 
-    async def _pause(self, request: dict, *_: Any) -> dict:
+    async def _pause(self, request: dict[str, Any], *_: Any) -> dict[str, Any]:
         option = request.get("option", "deferred")
         if option not in ("deferred", "immediate"):
             return _no(f"unknown pause option {option!r}; use 'deferred' or 'immediate'")
@@ -143,7 +143,7 @@ class EngineControl:
             return _no(str(exc))
         return _ok(f"{option} pause requested")
 
-    async def _resume(self, request: dict, *_: Any) -> dict:
+    async def _resume(self, request: dict[str, Any], *_: Any) -> dict[str, Any]:
         bp = self.breakpoint
         if bp is not None:
             bp.release("remote")
@@ -169,7 +169,7 @@ class EngineControl:
         await asyncio.get_running_loop().run_in_executor(None, ready.wait, 5)
         return _ok("resumed")
 
-    async def _end(self, kind: str, *args: Any) -> dict:
+    async def _end(self, kind: str, *args: Any) -> dict[str, Any]:
         engine = self._k.engine
         bp = self.breakpoint
         blocking = engine.state is State.PAUSED
@@ -187,18 +187,18 @@ class EngineControl:
             bp.release("cancelled")
         return _ok(f"{kind} {'done' if blocking else 'requested'}")
 
-    async def _abort(self, request: dict, *_: Any) -> dict:
+    async def _abort(self, request: dict[str, Any], *_: Any) -> dict[str, Any]:
         return await self._end("abort", str(request.get("reason", "")))
 
-    async def _stop(self, request: dict, *_: Any) -> dict:
+    async def _stop(self, request: dict[str, Any], *_: Any) -> dict[str, Any]:
         return await self._end("stop")
 
-    async def _halt(self, request: dict, *_: Any) -> dict:
+    async def _halt(self, request: dict[str, Any], *_: Any) -> dict[str, Any]:
         return await self._end("halt")
 
     async def _console(
-        self, request: dict, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> Optional[dict]:
+        self, request: dict[str, Any], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> Optional[dict[str, Any]]:
         bp = self.breakpoint
         if bp is None or not bp.interactive:
             return _no(

@@ -23,7 +23,7 @@ DOCUMENT_NAMES = (
     "stream_datum",
 )
 
-Callback = Callable[[str, dict], Any]
+Callback = Callable[[str, dict[str, Any]], Any]
 
 
 class Dispatcher:
@@ -104,7 +104,7 @@ class Dispatcher:
                 by_name[n].append(func)
         self._by_name = {n: tuple(fs) for n, fs in by_name.items()}
 
-    def emit(self, name: str, doc: dict) -> None:
+    def emit(self, name: str, doc: dict[str, Any]) -> None:
         """Send ``doc`` to every subscriber of ``name``; raise the first failure."""
         error = None
         for func in self._by_name[name]:

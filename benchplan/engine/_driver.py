@@ -32,7 +32,7 @@ class Frame:
 
     __slots__ = ("gen", "record", "passthrough")
 
-    def __init__(self, gen: Generator, record: bool, passthrough: bool) -> None:
+    def __init__(self, gen: Generator[Any, Any, Any], record: bool, passthrough: bool) -> None:
         self.gen = gen
         self.record = record
         self.passthrough = passthrough
@@ -54,7 +54,7 @@ class PlanDriver:
         self.stack: list[Frame] = []
         self.interruptions = Interruptions(kernel, self)
 
-    def push(self, gen: Generator, *, record: bool, passthrough: bool) -> None:
+    def push(self, gen: Generator[Any, Any, Any], *, record: bool, passthrough: bool) -> None:
         self.stack.append(Frame(gen, record, passthrough))
 
     def close_frames(self) -> None:
@@ -66,7 +66,7 @@ class PlanDriver:
             except (RuntimeError, Exception):
                 logger.debug("closing %r on halt raised", frame.gen, exc_info=True)
 
-    async def run(self, gen: Generator) -> Any:
+    async def run(self, gen: Generator[Any, Any, Any]) -> Any:
         """Run ``gen`` to its end and return its return value (or raise what it raised)."""
         self.push(gen, record=True, passthrough=True)
         k = self._k

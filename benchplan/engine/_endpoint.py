@@ -36,7 +36,9 @@ logger = logging.getLogger("benchplan.control")
 Answer = dict[str, Any]
 #: A request handler: gets the request and the stream pair; returns the answer
 #: (or None when it has taken over the connection, e.g. a console).
-Handler = Callable[[dict, asyncio.StreamReader, asyncio.StreamWriter], Awaitable[Optional[Answer]]]
+Handler = Callable[
+    [dict[str, Any], asyncio.StreamReader, asyncio.StreamWriter], Awaitable[Optional[Answer]]
+]
 
 _counter = itertools.count(1)
 _MAX_LINE = 1 << 20
@@ -88,14 +90,15 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def read_entry(path: Path) -> Optional[dict]:
+def read_entry(path: Path) -> Optional[dict[str, Any]]:
     try:
-        return json.loads(path.read_text())
+        entry: dict[str, Any] = json.loads(path.read_text())
+        return entry
     except (OSError, ValueError):
         return None
 
 
-def list_endpoints(*, clean: bool = True) -> list[dict]:
+def list_endpoints(*, clean: bool = True) -> list[dict[str, Any]]:
     """The registry entries of live endpoints; stale ones (dead process) are removed."""
     folder = endpoint_dir()
     entries = []
@@ -240,6 +243,6 @@ def _refuse(msg: str) -> Answer:
     return {"success": False, "msg": msg}
 
 
-async def send(writer: asyncio.StreamWriter, answer: Union[Answer, dict]) -> None:
+async def send(writer: asyncio.StreamWriter, answer: Union[Answer, dict[str, Any]]) -> None:
     writer.write(json.dumps(answer, default=str).encode() + b"\n")
     await writer.drain()

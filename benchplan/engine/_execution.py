@@ -25,7 +25,9 @@ def _describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-async def execute(kernel: "Kernel", driver: "PlanDriver", gen: Generator, tokens: list) -> None:
+async def execute(
+    kernel: "Kernel", driver: "PlanDriver", gen: Generator[Any, Any, Any], tokens: list[int]
+) -> None:
     """Run the plan; whatever happens, close its runs and report the outcome."""
     outcome = Outcome()
     halted = False

@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Generator, Optional
+from typing import TYPE_CHECKING, Any, Generator, Mapping, Optional
 
 from .._report import notice
 from ..errors import FailedPause, FailedStatus, NoReplayAllowed, PlanHalt
@@ -47,6 +47,7 @@ def stop_devices(objs: Any, *, success: bool) -> None:
         if stop is None or not callable(stop):
             continue
         try:
+            params: Mapping[str, inspect.Parameter]
             try:
                 params = inspect.signature(stop).parameters
             except (TypeError, ValueError):
@@ -59,7 +60,7 @@ def stop_devices(objs: Any, *, success: bool) -> None:
             logger.exception("%s.stop() failed", _name(obj))
 
 
-def _replay(msgs: list, forward: bool, prepare: Any = None) -> Generator[Any, Any, Any]:
+def _replay(msgs: list[Any], forward: bool, prepare: Any = None) -> Generator[Any, Any, Any]:
     if prepare is not None:
         prepare()
     response = None
@@ -85,7 +86,7 @@ class Interruptions:
         self._driver = driver
         #: the abort/stop/halt request that is ending the plan, once acted on
         self.ending: Optional[EndRequest] = None
-        self._decision: Optional[asyncio.Future] = None
+        self._decision: Optional[asyncio.Future[None]] = None
 
     # -- what to do ----------------------------------------------------------------
     def _next(self) -> Optional[str]:
@@ -159,12 +160,12 @@ class Interruptions:
         return control_exception("abort", reason)
 
     # -- rewinding -----------------------------------------------------------------
-    def _rewind(self, msg: Any, frame: "Frame", executed: bool, recorded: bool) -> list:
+    def _rewind(self, msg: Any, frame: "Frame", executed: bool, recorded: bool) -> list[Any]:
         ctx = self._k.ctx
         assert ctx is not None
         return ctx.cache.replay_list(None if executed else msg, recorded)
 
-    def _prepare_replay(self, msgs: list, from_checkpoint: bool) -> None:
+    def _prepare_replay(self, msgs: list[Any], from_checkpoint: bool) -> None:
         """Just before a replay starts: drop the partial bundles it re-creates and forget
         the readings it takes again. Statuses are forgotten when the step is re-taken
         from its checkpoint; otherwise the plan still waits on them."""
@@ -181,7 +182,7 @@ class Interruptions:
         ctx.pardon_statuses(keep_groups=not from_checkpoint)
 
     def _push_replay(
-        self, msgs: list, *, forward: bool, record: bool, from_checkpoint: bool = False
+        self, msgs: list[Any], *, forward: bool, record: bool, from_checkpoint: bool = False
     ) -> None:
         if msgs or from_checkpoint:
             self._driver.push(
@@ -321,7 +322,7 @@ class Interruptions:
                 yield from _as_plan(request.post_plan)
         yield Msg("_suspension_end", None, pending)
 
-    def end_suspension(self, pending: list) -> None:
+    def end_suspension(self, pending: list[SuspendRequest]) -> None:
         k = self._k
         for request in pending:
             if request in k.active_suspensions:

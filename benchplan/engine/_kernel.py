@@ -14,6 +14,8 @@ from ._requests import Requests
 from ._state import StateMachine
 
 if TYPE_CHECKING:
+    from ._requests import SuspendRequest
+    from ._result import Outcome
     from ._run_engine import RunEngine
 
 __all__ = ["Command", "Kernel"]
@@ -43,11 +45,11 @@ class Kernel:
         self.ctx: Optional[PlanContext] = None
         #: true while the driver awaits a handler (an immediate pause may cancel it)
         self.awaiting = False
-        self.task: Optional[asyncio.Task] = None
-        self.segment: Optional[concurrent.futures.Future] = None
+        self.task: Optional[asyncio.Task[None]] = None
+        self.segment: Optional[concurrent.futures.Future[Outcome]] = None
         self.suspension_depth = 0
         #: suspension requests being waited on (re-queued if the plan ends first)
-        self.active_suspensions: list = []
+        self.active_suspensions: list[SuspendRequest] = []
         self.msg_hook: Optional[Callable[[Any], Any]] = None
         self.driver: Any = None
 

@@ -37,8 +37,8 @@ class Msg(namedtuple("Msg", ["command", "obj", "args", "kwargs", "run"])):
     __slots__ = ()
     command: str
     obj: Any
-    args: tuple
-    kwargs: dict
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
     run: Any
 
     def __new__(

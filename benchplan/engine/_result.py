@@ -37,7 +37,7 @@ class RunEngineResult:
         The exception that ended the plan, if any.
     """
 
-    run_start_uids: tuple
+    run_start_uids: tuple[str, ...]
     plan_result: Any
     exit_status: str
     interrupted: bool
@@ -56,7 +56,7 @@ class Outcome:
     exception: Optional[BaseException] = None
     interrupted: bool = False
     ending: str = ""
-    run_uids: tuple = field(default_factory=tuple)
+    run_uids: tuple[str, ...] = field(default_factory=tuple)
 
     def result(self) -> RunEngineResult:
         return RunEngineResult(

@@ -43,7 +43,7 @@ class RewindCache:
             self.messages.clear()
         return before
 
-    def replay_list(self, outstanding: Any, outstanding_recorded: bool) -> list:
+    def replay_list(self, outstanding: Any, outstanding_recorded: bool) -> list[Any]:
         """The messages to run again on resume.
 
         ``outstanding`` is the message that was interrupted before it finished

@@ -42,7 +42,7 @@ PAUSE_MESSAGE = """The RunEngine is paused. What next?
     RE.halt()      Emergency stop: skip the plan's cleanup (exit_status='abort')."""
 
 
-def default_scan_id_source(md: MutableMapping) -> int:
+def default_scan_id_source(md: MutableMapping[str, Any]) -> int:
     """The next scan id: one more than ``md['scan_id']`` (0 if absent).
 
     A mapping with a ``next_scan_id(md)`` method (a persistent one shared by several
@@ -54,7 +54,7 @@ def default_scan_id_source(md: MutableMapping) -> int:
     return int(md.get("scan_id", 0)) + 1
 
 
-def default_md_validator(md: MutableMapping) -> None:
+def default_md_validator(md: MutableMapping[str, Any]) -> None:
     """Refuse metadata keys the RunEngine sets itself."""
     for key in ("uid", "time"):
         if key in md:
@@ -79,7 +79,8 @@ def _end_at_exit(ref: "weakref.ref[RunEngine]") -> None:
         engine.abort("the Python interpreter is exiting")
         done = threading.Event()
         for _ in range(100):
-            if engine.state is State.IDLE or done.wait(0.05):
+            # engine.state is a property that the loop thread changes between reads
+            if engine.state is State.IDLE or done.wait(0.05):  # type: ignore[comparison-overlap]
                 break
     except Exception:
         logger.exception("Could not end the plan at exit")
@@ -174,14 +175,16 @@ class RunEngine:
 
     def __init__(
         self,
-        md: Optional[MutableMapping] = None,
+        md: Optional[MutableMapping[str, Any]] = None,
         *,
         loop: Optional[asyncio.AbstractEventLoop] = None,
-        preprocessors: Optional[list] = None,
-        context_managers: Optional[list] = None,
-        md_validator: Optional[Callable[[MutableMapping], Any]] = None,
-        md_normalizer: Optional[Callable[[MutableMapping], MutableMapping]] = None,
-        scan_id_source: Optional[Callable[[MutableMapping], Any]] = None,
+        preprocessors: Optional[list[Callable[[Any], Any]]] = None,
+        context_managers: Optional[list[Any]] = None,
+        md_validator: Optional[Callable[[MutableMapping[str, Any]], Any]] = None,
+        md_normalizer: Optional[
+            Callable[[MutableMapping[str, Any]], MutableMapping[str, Any]]
+        ] = None,
+        scan_id_source: Optional[Callable[[MutableMapping[str, Any]], Any]] = None,
         max_depth: Optional[int] = None,
         call_returns_result: bool = False,
         record_interruptions: bool = False,
@@ -202,9 +205,11 @@ class RunEngine:
                 from ..store import PersistentMetadata
 
                 md = PersistentMetadata(store.path)
-        self.md: MutableMapping = md
-        self.preprocessors: list = list(preprocessors or [])
-        self.context_managers: list = [SigintHandler] if context_managers is None else list(context_managers)
+        self.md: MutableMapping[str, Any] = md
+        self.preprocessors: list[Callable[[Any], Any]] = list(preprocessors or [])
+        self.context_managers: list[Any] = (
+            [SigintHandler] if context_managers is None else list(context_managers)
+        )
         self.md_validator = md_validator or default_md_validator
         self.md_normalizer = md_normalizer
         self.scan_id_source = scan_id_source or default_scan_id_source
@@ -288,7 +293,7 @@ class RunEngine:
         return sorted(self._k.commands)
 
     @property
-    def suspenders(self) -> tuple:
+    def suspenders(self) -> tuple[Any, ...]:
         """The installed suspenders."""
         return tuple(self._suspensions.installed)
 
@@ -306,7 +311,7 @@ class RunEngine:
         """
         self._control.add_operation(name, handler)
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         """State, pending pause, plan, run uid and breakpoint, as the control endpoint reports."""
         return self._control.status()
 
@@ -316,7 +321,7 @@ class RunEngine:
         return bool(ctx is not None and ctx.deferred_pause)
 
     # -- subscriptions and commands --------------------------------------------------
-    def subscribe(self, func: Callable[[str, dict], Any], name: str = "all") -> int:
+    def subscribe(self, func: Callable[[str, dict[str, Any]], Any], name: str = "all") -> int:
         """Send documents named ``name`` (or all) to ``func(name, doc)``; return a token."""
         return self._k.dispatcher.subscribe(func, name)
 
@@ -405,7 +410,9 @@ class RunEngine:
                 "Call the RunEngine at the top level (the prompt or a script), or raise max_depth."
             )
 
-    def _start(self, plan: Any, subs: Any, metadata: dict) -> concurrent.futures.Future:
+    def _start(
+        self, plan: Any, subs: Any, metadata: dict[str, Any]
+    ) -> concurrent.futures.Future[Outcome]:
         k = self._k
         loop = k.loop  # raises, before anything changes, if the RunEngine was closed
         self._control.ensure_started()
@@ -427,7 +434,7 @@ class RunEngine:
             k.requests.reset()
             k.ctx = PlanContext(name, metadata, k.requests, plan_md)
             k.driver = PlanDriver(k, name)
-            segment: concurrent.futures.Future = concurrent.futures.Future()
+            segment: concurrent.futures.Future[Outcome] = concurrent.futures.Future()
             k.segment = segment
             k.state.change(State.RUNNING)
         driver = k.driver
@@ -470,7 +477,9 @@ class RunEngine:
                 "or use the non-blocking requests (request_pause, request_suspend)."
             )
 
-    def _block(self, segment: concurrent.futures.Future, *, raise_interrupted: bool = True) -> Any:
+    def _block(
+        self, segment: concurrent.futures.Future[Outcome], *, raise_interrupted: bool = True
+    ) -> Any:
         with contextlib.ExitStack() as stack:
             for manager in self.context_managers:
                 stack.enter_context(manager(self))
@@ -532,7 +541,7 @@ class RunEngine:
         self._refuse_loop_thread("RE.resume()")
         with k.state.lock:
             k.state.require("resume", State.PAUSED)
-            segment: concurrent.futures.Future = concurrent.futures.Future()
+            segment: concurrent.futures.Future[Outcome] = concurrent.futures.Future()
             k.segment = segment
             k.state.change(State.SUSPENDING if k.suspension_depth else State.RUNNING)
         self._decide()
@@ -547,7 +556,7 @@ class RunEngine:
         k = self._k
         if self.state is State.PAUSED:
             self._refuse_loop_thread(f"RE.{kind}() of a paused plan")
-        allowed = (State.RUNNING, State.PAUSING, State.PAUSED, State.SUSPENDING)
+        allowed: tuple[State, ...] = (State.RUNNING, State.PAUSING, State.PAUSED, State.SUSPENDING)
         if kind == "halt":
             allowed += (State.ABORTING, State.STOPPING, State.PANICKED)
         with k.state.lock:
@@ -561,7 +570,7 @@ class RunEngine:
             k.state.change(target)
             ctx = k.ctx
             uids = tuple(ctx.run_uids) if ctx is not None else ()
-            segment = None
+            segment: Optional[concurrent.futures.Future[Outcome]] = None
             if state is State.PAUSED:
                 segment = concurrent.futures.Future()
                 k.segment = segment
