@@ -44,14 +44,9 @@ _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 #: Simulated-bench model for each shipped driver (``sim: true``).
 _SIM_MODELS = {
-    "RigolDP832": "DP832",
-    "RigolDP821": "DP821",
-    "KeysightE36312A": "E36312A",
-    "KeysightE36313A": "E36312A",
-    "Keithley2281S": "2281S",
-    "Keithley2281SBattery": "2281S",
-    "Keysight34461A": "34461A",
-    "Keithley2000": "34461A",
+    "RigolDP832": "DP832", "RigolDP821": "DP821", "KeysightE36312A": "E36312A",
+    "KeysightE36313A": "E36312A", "Keithley2281S": "2281S", "Keithley2281SBattery": "2281S",
+    "Keysight34461A": "34461A", "Keithley2000": "34461A",
 }
 
 

@@ -77,6 +77,7 @@ class Holder:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+        self.proc.stdout.close()
 
 
 @pytest.fixture
