@@ -213,6 +213,26 @@ class Interruptions:
         stop_devices(ctx.moved.values(), success=False)
         return replay
 
+    def _stop_step(
+        self, msg: Any, frame: "Frame", executed: bool, recorded: bool, verb: str
+    ) -> Any:
+        """Rewind the step and quiet the devices, for a pause or a suspension.
+
+        Returns ``(replay, from_checkpoint)``, or the exception that aborts the plan
+        when a device refuses to pause.
+        """
+        ctx = self._k.ctx
+        assert ctx is not None
+        replay = self._rewind(msg, frame, executed, recorded)
+        from_checkpoint = ctx.cache.rewindable
+        ctx.pardon_statuses(keep_groups=True)
+        try:
+            if not self._quiet_devices():
+                replay, from_checkpoint = ([] if executed else [msg]), False
+        except FailedPause as exc:
+            return self._abort_instead(f"Could not {verb}, so the plan was aborted: {exc}")
+        return replay, from_checkpoint
+
     # -- pausing -------------------------------------------------------------------
     async def _pause(self, msg: Any, frame: "Frame", executed: bool, recorded: bool) -> Any:
         k = self._k
@@ -231,14 +251,10 @@ class Interruptions:
                 "The plan cannot be paused: it cleared its last checkpoint (clear_checkpoint), "
                 "so there is no safe place to resume from. It was aborted instead."
             )
-        replay = self._rewind(msg, frame, executed, recorded)
-        from_checkpoint = ctx.cache.rewindable
-        ctx.pardon_statuses(keep_groups=True)
-        try:
-            if not self._quiet_devices():
-                replay, from_checkpoint = ([] if executed else [msg]), False
-        except FailedPause as exc:
-            return self._abort_instead(f"Could not pause, so the plan was aborted: {exc}")
+        step = self._stop_step(msg, frame, executed, recorded, "pause")
+        if isinstance(step, BaseException):
+            return step
+        replay, from_checkpoint = step
         self._record("pause")
         if await self._wait_for_decision() == "end":
             return self._end()
@@ -294,14 +310,10 @@ class Interruptions:
         with k.state.lock:
             if k.state.state is State.RUNNING:
                 k.state.change(State.SUSPENDING)
-        replay = self._rewind(msg, frame, executed, recorded)
-        from_checkpoint = ctx.cache.rewindable
-        ctx.pardon_statuses(keep_groups=True)
-        try:
-            if not self._quiet_devices():
-                replay, from_checkpoint = ([] if executed else [msg]), False
-        except FailedPause as exc:
-            return self._abort_instead(f"Could not suspend, so the plan was aborted: {exc}")
+        step = self._stop_step(msg, frame, executed, recorded, "suspend")
+        if isinstance(step, BaseException):
+            return step
+        replay, from_checkpoint = step
         self._record("suspend")
         notice(f"Suspending the plan at {time.strftime('%Y-%m-%d %H:%M:%S')}: {why}")
         k.suspension_depth += 1
