@@ -53,6 +53,7 @@ __all__ = [
     "TransitionError",
     "WaitForTimeoutError",
     "__version__",
+    "connect",
     "pause",
     "remote",
 ]
@@ -67,3 +68,12 @@ def load_ipython_extension(ipython: object) -> None:
     from ._magics import load_ipython_extension as load
 
     load(ipython)
+
+
+def __getattr__(name: str) -> object:
+    # benchplan.connect is imported on first use: stations bring in YAML and the drivers
+    if name == "connect":
+        from .station import connect
+
+        return connect
+    raise AttributeError(f"module 'benchplan' has no attribute {name!r}")

@@ -114,6 +114,14 @@ class RemoteControl:
                 }
             time.sleep(0.05)
 
+    def device(self, role: str) -> Any:
+        """A proxy of the instrument ``role`` that the target holds and shares
+        (``station.share()``): its signals are attributes with ``get()``, ``set(value)``
+        and ``read()``; see :class:`benchplan.station.RemoteDevice`."""
+        from .station import RemoteDevice
+
+        return RemoteDevice(self, role)
+
     def console(self, *, read_line: Any = input, write: Any = print) -> None:
         """Attach to the console of an interactive breakpoint; Ctrl+D detaches."""
         with self._connect() as sock:

@@ -15,6 +15,8 @@ runs, show, export
     List the stored runs, show one as a table, export one to JSON lines or CSV.
 plot
     Render a stored run to a PNG.
+read, set
+    Read or set a signal of an instrument that another process holds and shares.
 """
 
 from __future__ import annotations
@@ -82,12 +84,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from ._cli_control import add_control_commands
     from ._cli_data import add_data_commands
     from ._cli_plot import add_plot_commands
+    from ._cli_station import add_station_commands
 
     parser, sub = _parser()
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {"demo": _demo}
     handlers.update(add_control_commands(sub))
     handlers.update(add_data_commands(sub))
     handlers.update(add_plot_commands(sub))
+    handlers.update(add_station_commands(sub))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -22,6 +22,8 @@ The hierarchy::
           +-- InvalidMessage       the plan yielded something that is not a message
           +-- ControlError         a control endpoint cannot be reached or used
           +-- RampFail             ramp_plan's ramp outlasted its timeout
+          +-- StationError         a station cannot be found, is not started, or lacks a role
+          |    +-- StationConfigError  a malformed station file (file, line, what was expected)
           +-- ResourceInUse        another process (or role) holds an instrument
           +-- InstrumentError      an instrument reported or caused an error
                +-- InstrumentTimeout          no answer within the timeout
@@ -32,6 +34,9 @@ working; they do not derive from :class:`BenchplanError`.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Union
 
 __all__ = [
     "BenchplanError",
@@ -51,6 +56,8 @@ __all__ = [
     "RequestStop",
     "ResourceInUse",
     "RunEngineInterrupted",
+    "StationConfigError",
+    "StationError",
     "TransitionError",
     "WaitForTimeoutError",
 ]
@@ -155,6 +162,29 @@ class ControlError(BenchplanError):
 
 class RampFail(BenchplanError, RuntimeError):
     """Raised into ``ramp_plan`` when its ramp is not done within the plan's timeout."""
+
+
+class StationError(BenchplanError):
+    """Raised by :func:`benchplan.connect` and :class:`~benchplan.station.Station` when a
+    station cannot be found, is not started, or has no such role.
+
+    The message says what was asked, why it cannot be done, and what to do.
+    """
+
+
+class StationConfigError(StationError, ValueError):
+    """Raised when a station file (or ``benchplan.yaml``) is malformed.
+
+    The message names the file and the line and says what was expected; the
+    same facts are in :attr:`path` and :attr:`line` (1-based, None if unknown).
+    """
+
+    def __init__(self, problem: str, *, path: Union[str, Path], line: Optional[int] = None) -> None:
+        where = f"{path}, line {line}" if line is not None else str(path)
+        super().__init__(f"Malformed station file {where}: {problem}")
+        self.path = Path(path)
+        self.line = line
+        self.problem = problem
 
 
 class ResourceInUse(BenchplanError):

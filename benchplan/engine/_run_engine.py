@@ -302,6 +302,12 @@ class RunEngine:
         """The id of this RunEngine's control endpoint (None until the first plan, or if off)."""
         return self._control.id
 
+    def serve_control(self) -> Optional[str]:
+        """Start the control endpoint now (it otherwise starts with the first plan);
+        return its id, or None when control is off."""
+        self._control.ensure_started()
+        return self._control.id
+
     def add_control_operation(self, name: str, handler: Callable[..., Any]) -> None:
         """Serve a new operation on this RunEngine's control endpoint.
 

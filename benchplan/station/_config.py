@@ -21,7 +21,7 @@ from typing import Any, Mapping, Optional, Union
 
 import yaml  # type: ignore[import-untyped]
 
-from benchplan.errors import BenchplanError
+from benchplan.errors import StationConfigError, StationError
 
 from ._eventlog import data_dir as user_data_dir
 
@@ -48,29 +48,6 @@ _SIM_MODELS = {
     "KeysightE36313A": "E36312A", "Keithley2281S": "2281S", "Keithley2281SBattery": "2281S",
     "Keysight34461A": "34461A", "Keithley2000": "34461A",
 }
-
-
-class StationError(BenchplanError):
-    """Raised by :func:`benchplan.connect` and :class:`~benchplan.station.Station` when a
-    station cannot be found, is not started, or has no such role.
-
-    The message says what was asked, why it cannot be done, and what to do.
-    """
-
-
-class StationConfigError(StationError, ValueError):
-    """Raised when a station file (or ``benchplan.yaml``) is malformed.
-
-    The message names the file and the line and says what was expected; the
-    same facts are in :attr:`path` and :attr:`line` (1-based, None if unknown).
-    """
-
-    def __init__(self, problem: str, *, path: Union[str, Path], line: Optional[int] = None) -> None:
-        where = f"{path}, line {line}" if line is not None else str(path)
-        super().__init__(f"Malformed station file {where}: {problem}")
-        self.path = Path(path)
-        self.line = line
-        self.problem = problem
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,6 +31,8 @@ from math import isfinite
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Mapping, Optional, Union
 
+from .._paths import data_dir as shared_data_dir
+
 __all__ = [
     "EVENT_TYPES", "LOG_FILE", "EventLog", "StationEvent", "check_types", "config_changes",
     "data_dir", "outcome_of", "read_events", "register_session", "unregister_session",
@@ -407,18 +409,10 @@ class EventLog:
 
 
 def data_dir(override: Union[str, Path, None] = None) -> Path:
-    """The benchplan data folder: ``override``, else ``$BENCHPLAN_DATA_DIR``, else the
-    platform's user data folder (``~/.local/share/benchplan`` on Linux)."""
+    """The benchplan data folder: ``override``, else :func:`benchplan._paths.data_dir`."""
     if override is not None:
         return Path(override).expanduser()
-    configured = os.environ.get("BENCHPLAN_DATA_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return Path(platformdirs.user_data_dir("benchplan", appauthor=False))
+    return shared_data_dir()
 
 
 def config_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:

@@ -55,9 +55,7 @@ def publish(share: SharedInstruments, RE: Any = None) -> str:
     if RE is not None:
         for name, handler in handlers.items():
             RE.add_control_operation(name, handler)
-        if RE.control_id is None and RE.state == "idle":
-            RE([])  # the endpoint starts with the first plan: an empty one starts it
-        ident = RE.control_id
+        ident = RE.serve_control()
     else:
         from benchplan._script_control import script_endpoint
 

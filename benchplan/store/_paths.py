@@ -6,39 +6,17 @@ import os
 import warnings
 from pathlib import Path
 
+from .._paths import DATA_DIR_ENV, data_dir
+
 __all__ = ["DATA_DIR_ENV", "STORE_ENV", "data_dir", "default_store_path", "store_enabled"]
 
 #: Environment variable naming the data folder (tests point it at a temporary folder).
-DATA_DIR_ENV = "BENCHPLAN_DATA_DIR"
 #: Environment variable that turns the default document store off (``off``, ``0``,
 #: ``no``) or names another file for it.
 STORE_ENV = "BENCHPLAN_STORE"
 
 _OFF = frozenset({"off", "0", "no", "false", "none"})
 _ON = frozenset({"", "on", "1", "yes", "true"})
-
-
-def data_dir() -> Path:
-    """The folder benchplan keeps its data in.
-
-    ``$BENCHPLAN_DATA_DIR`` when it is set, else the user data folder of the
-    platform (``~/.local/share/benchplan`` on Linux), as platformdirs finds
-    it. The folder is not made here.
-
-    Examples
-    --------
-    >>> from benchplan.store._paths import data_dir
-    >>> data_dir().name  # doctest: +SKIP
-    'benchplan'
-    """
-    configured = os.environ.get(DATA_DIR_ENV)
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return Path(platformdirs.user_data_dir("benchplan", appauthor=False))
 
 
 def default_store_path() -> Path:

@@ -39,6 +39,7 @@ PUBLIC_MODULES = (
     "benchplan.devices.instruments",
     "benchplan.devices.visa",
     "benchplan.devices.simbench",
+    "benchplan.station",
     "benchplan.store",
     "benchplan.testing",
 )

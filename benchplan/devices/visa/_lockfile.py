@@ -28,21 +28,17 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import platformdirs
 from pyvisa import rname
 
+from benchplan._paths import data_dir
 from benchplan.errors import ResourceInUse
 
 __all__ = ["InstrumentLock", "LockHolder", "canonical_address", "lock_dir", "lock_path"]
 
-#: Environment variable overriding the data directory (the lock files go in its ``locks/``).
-DATA_DIR_ENV = "BENCHPLAN_DATA_DIR"
-
-
 def lock_dir() -> Path:
-    """Return the directory holding the lock files (not created here)."""
-    base = os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir("benchplan")
-    return Path(base) / "locks"
+    """Return the directory holding the lock files (not created here): ``locks/`` in
+    the data folder (``$BENCHPLAN_DATA_DIR`` or the user data folder)."""
+    return data_dir() / "locks"
 
 
 def canonical_address(address: str) -> str:
