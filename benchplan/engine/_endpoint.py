@@ -141,6 +141,7 @@ class ControlServer:
         self.socket_path = folder / f"{self.id}.sock"
         self.entry_path = folder / f"{self.id}.json"
         self._server: Optional[asyncio.base_events.Server] = None
+        self._clients: set[asyncio.StreamWriter] = set()
         self._lock = threading.Lock()
 
     async def start(self) -> None:
@@ -184,10 +185,13 @@ class ControlServer:
         server, self._server = self._server, None
         if server is not None:
             server.close()
+            for writer in list(self._clients):  # connections still open (a console)
+                writer.close()
             await server.wait_closed()
         self.close_files()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._clients.add(writer)
         try:
             sock = writer.get_extra_info("socket")
             if sock is not None and hasattr(socket, "SO_PEERCRED"):
@@ -209,6 +213,7 @@ class ControlServer:
         except Exception:
             logger.exception("control endpoint %s: request failed", self.id)
         finally:
+            self._clients.discard(writer)
             try:
                 writer.close()
             except Exception:
