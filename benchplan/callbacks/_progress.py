@@ -28,6 +28,9 @@ class RunProgress(DocumentRouter):
         Where tqdm draws the bars; standard error by default.
     leave : bool, optional
         Keep each finished bar on screen (the default) or erase it.
+
+    Without ``file``, bars go to the terminal (standard error) and are not drawn
+    at all when it is redirected to a file or a pipe, so logs stay clean.
     **tqdm_kwargs
         Passed on to :class:`tqdm.tqdm` for every bar (``ncols``,
         ``mininterval``, ``disable``, ``unit``, ...).
@@ -50,6 +53,8 @@ class RunProgress(DocumentRouter):
         super().__init__()
         self._stream = stream
         self._tqdm_kwargs: dict[str, Any] = {"unit": "pt", "dynamic_ncols": True}
+        if file is None:  # the terminal: no bar when it is redirected to a file or a pipe
+            self._tqdm_kwargs["disable"] = None
         self._tqdm_kwargs.update(tqdm_kwargs, file=file, leave=leave)
         self._bars: dict[str, tqdm] = {}  # run uid -> bar
         self._bar_of_descriptor: dict[str, tqdm] = {}
