@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["RunIndex", "field_names", "hinted_fields"]
+__all__ = ["RunIndex", "field_names", "hinted_fields", "run_label"]
 
 
 def field_names(fields: Iterable[Any]) -> list[str]:
@@ -139,3 +139,12 @@ class RunIndex:
         for key in self._keys_of_run.pop(run, ()):
             self._run_of_key.pop(key, None)
             self.descriptors.pop(key, None)
+
+
+def run_label(start: Mapping[str, Any]) -> str:
+    """'scan #3', or the plan name alone, or the short uid of the run."""
+    name = start.get("plan_name")
+    scan_id = start.get("scan_id")
+    if name and scan_id is not None:
+        return f"{name} #{scan_id}"
+    return str(name or f"run {start['uid'][:8]}")

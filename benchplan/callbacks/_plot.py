@@ -37,6 +37,8 @@ from typing import Any
 
 from event_model import DocumentRouter
 
+from ._core import run_label
+
 __all__ = [
     "INSTALL_HINT",
     "LivePlot",
@@ -163,15 +165,6 @@ class MainThreadWork:
 
 #: The process's queue of drawing for the main thread.
 main_thread_work = MainThreadWork()
-
-
-def run_label(start: Any) -> str:
-    """'scan #3', or the plan name alone, or the short uid of the run."""
-    name = start.get("plan_name")
-    scan_id = start.get("scan_id")
-    if name and scan_id is not None:
-        return f"{name} #{scan_id}"
-    return str(name or f"run {start['uid'][:8]}")
 
 
 def field_label(field: str, data_key: Any = None) -> str:

@@ -7,6 +7,8 @@ from typing import Any, TextIO
 from event_model import DocumentRouter
 from tqdm import tqdm
 
+from ._core import run_label
+
 __all__ = ["RunProgress"]
 
 
@@ -69,7 +71,7 @@ class RunProgress(DocumentRouter):
         total = doc.get("num_points")
         if isinstance(total, bool) or not isinstance(total, int) or total < 1:
             return
-        self._bars[doc["uid"]] = tqdm(total=total, desc=_label(doc), **self._tqdm_kwargs)
+        self._bars[doc["uid"]] = tqdm(total=total, desc=run_label(doc), **self._tqdm_kwargs)
         self._descriptors_of_run[doc["uid"]] = []
 
     def descriptor(self, doc: Any) -> None:
@@ -100,12 +102,3 @@ class RunProgress(DocumentRouter):
             reason = doc.get("reason") or ""
             bar.set_postfix_str(f"{status}: {reason}" if reason else status, refresh=False)
         bar.close()
-
-
-def _label(start: Any) -> str:
-    """'scan #3', or the plan name alone, or the short uid of the run."""
-    name = start.get("plan_name")
-    scan_id = start.get("scan_id")
-    if name and scan_id is not None:
-        return f"{name} #{scan_id}"
-    return str(name or f"run {start['uid'][:8]}")

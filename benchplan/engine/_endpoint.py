@@ -22,6 +22,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional, Union
 
+from .._procs import pid_alive
+
 __all__ = [
     "ControlServer",
     "Handler",
@@ -80,16 +82,6 @@ def program_name() -> str:
     return name
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def read_entry(path: Path) -> Optional[dict[str, Any]]:
     try:
         entry: dict[str, Any] = json.loads(path.read_text())
@@ -106,7 +98,7 @@ def list_endpoints(*, clean: bool = True) -> list[dict[str, Any]]:
         entry = read_entry(path)
         if entry is None:
             continue
-        if not _pid_alive(int(entry.get("pid", -1))) or not Path(entry.get("socket", "")).exists():
+        if not pid_alive(int(entry.get("pid", -1))) or not Path(entry.get("socket", "")).exists():
             if clean:
                 for stale in (path, Path(entry.get("socket", ""))):
                     try:

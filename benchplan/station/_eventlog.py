@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Mapping, Optional, Union
 
 from .._paths import data_dir as shared_data_dir
+from .._procs import pid_alive
 
 __all__ = [
     "EVENT_TYPES", "LOG_FILE", "EventLog", "StationEvent", "check_types", "config_changes",
@@ -390,7 +391,7 @@ class EventLog:
         host = socket.gethostname()
         for event in self._unfinished_sessions():
             pid = event.data.get("pid")
-            if event.data.get("host") != host or not isinstance(pid, int) or _alive(pid):
+            if event.data.get("host") != host or not isinstance(pid, int) or pid_alive(pid):
                 continue
             self.append("session_end", session=event.session, uid=str(uuid.uuid4()), data={
                 "outcome": "lost", "reason": f"process {pid} ended without recording an outcome "
@@ -454,16 +455,6 @@ def check_types(event_type: Strings) -> None:
     if unknown:
         raise ValueError(f"Unknown station event type {unknown[0]!r}; expected one of "
                          f"{', '.join(EVENT_TYPES)}.")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _call(callback: Callable[[StationEvent], Any], event: StationEvent) -> None:
