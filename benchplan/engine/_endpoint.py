@@ -177,8 +177,14 @@ class ControlServer:
         server, self._server = self._server, None
         if server is not None:
             server.close()
-            for writer in list(self._clients):  # connections still open (a console)
+            clients = list(self._clients)
+            for writer in clients:  # connections still open (a console)
                 writer.close()
+            for writer in clients:
+                try:
+                    await writer.wait_closed()
+                except (ConnectionError, OSError):
+                    pass
             await server.wait_closed()
         self.close_files()
 
@@ -208,6 +214,7 @@ class ControlServer:
             self._clients.discard(writer)
             try:
                 writer.close()
+                await writer.wait_closed()
             except Exception:
                 pass
 

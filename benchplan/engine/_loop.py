@@ -57,6 +57,8 @@ class LoopThread:
                 if cleanup is not None:
                     await cleanup()
                 await loop.shutdown_asyncgens()
+                for _ in range(3):  # let closing transports finish (connection_lost callbacks)
+                    await asyncio.sleep(0)
             finally:
                 loop.stop()
 
