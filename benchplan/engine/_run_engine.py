@@ -11,7 +11,7 @@ import sys
 import threading
 import weakref
 from collections.abc import MutableMapping
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Optional
 
 from ..errors import RunEngineInterrupted, TransitionError
 from ._commands_control import ControlCommands
@@ -24,6 +24,12 @@ from ._driver import PlanDriver
 from ._during import default_during_task
 from ._execution import execute
 from ._kernel import Kernel
+from ._plan_input import (
+    default_md_validator,
+    default_scan_id_source,
+    ensure_generator,
+    plan_name,
+)
 from ._requests import EndRequest
 from ._result import Outcome, RunEngineResult
 from ._sigint import SigintHandler
@@ -40,31 +46,6 @@ PAUSE_MESSAGE = """The RunEngine is paused. What next?
     RE.abort()     Run the plan's cleanup, then end it (exit_status='abort').
     RE.stop()      Run the plan's cleanup, then end it (exit_status='success').
     RE.halt()      Emergency stop: skip the plan's cleanup (exit_status='abort')."""
-
-
-def default_scan_id_source(md: MutableMapping[str, Any]) -> int:
-    """The next scan id: one more than ``md['scan_id']`` (0 if absent).
-
-    A mapping with a ``next_scan_id(md)`` method (a persistent one shared by several
-    processes) takes the next id itself, atomically.
-    """
-    take = getattr(md, "next_scan_id", None)
-    if callable(take):
-        return int(take(md))
-    return int(md.get("scan_id", 0)) + 1
-
-
-def default_md_validator(md: MutableMapping[str, Any]) -> None:
-    """Refuse metadata keys the RunEngine sets itself."""
-    for key in ("uid", "time"):
-        if key in md:
-            raise ValueError(
-                f"Metadata key {key!r} is set by the RunEngine for each run; remove it from "
-                "RE.md or from the keywords of RE(...)."
-            )
-    for key in md:
-        if not isinstance(key, str):
-            raise ValueError(f"Metadata keys must be strings, not {key!r}.")
 
 
 def _end_at_exit(ref: "weakref.ref[RunEngine]") -> None:
@@ -89,35 +70,6 @@ def _end_at_exit(ref: "weakref.ref[RunEngine]") -> None:
 def _shut_down(loop_thread: Any, control: Any) -> None:
     control.close()
     loop_thread.stop(control.stop_server)
-
-
-def _ensure_generator(plan: Any) -> Any:
-    if hasattr(plan, "send") and hasattr(plan, "throw"):
-        return plan
-    if callable(plan) and not isinstance(plan, Iterable):
-        raise TypeError(
-            f"RE() was given {plan!r}, a callable, not a plan. Call it to make the plan: "
-            "RE(my_plan(...)), not RE(my_plan)."
-        )
-    try:
-        iterator = iter(plan)
-    except TypeError:
-        raise TypeError(
-            f"RE() needs a plan (a generator or an iterable of messages), not a "
-            f"{type(plan).__name__}: {plan!r:.80}"
-        ) from None
-
-    def from_iterable() -> Any:
-        response = None
-        for msg in iterator:
-            response = yield msg
-        return response
-
-    return from_iterable()
-
-
-def _plan_name(plan: Any) -> str:
-    return getattr(plan, "__qualname__", None) or getattr(plan, "__name__", None) or type(plan).__name__
 
 
 class RunEngine:
@@ -429,13 +381,13 @@ class RunEngine:
             if self.md_normalizer is not None:
                 metadata = dict(self.md_normalizer(metadata))
             self.md_validator({**self.md, **metadata})
-            name = _plan_name(plan)
+            name = plan_name(plan)
             plan_md = {"plan_type": type(plan).__name__}
             if getattr(plan, "__name__", None):
                 plan_md["plan_name"] = plan.__name__
-            gen = _ensure_generator(plan)
+            gen = ensure_generator(plan)
             for preprocessor in self.preprocessors:
-                gen = _ensure_generator(preprocessor(gen))
+                gen = ensure_generator(preprocessor(gen))
             tokens = k.dispatcher.subscribe_many(subs)
             k.requests.reset()
             k.ctx = PlanContext(name, metadata, k.requests, plan_md)
