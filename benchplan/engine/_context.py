@@ -9,6 +9,7 @@ from ..errors import IllegalMessageSequence
 from ._bundler import RunBundler
 from ._requests import Requests
 from ._rewind import RewindCache
+from ._status_wait import status_exception, status_succeeded
 
 __all__ = ["PlanContext"]
 
@@ -80,13 +81,13 @@ class PlanContext:
         else:
             statuses.append(status)
         if getattr(status, "done", False) is True:  # finished already: no callback needed
-            if not _succeeded(status):
+            if not status_succeeded(status):
                 self._record_failure(status)
             return
         generation = self.generation
 
         def on_done(st: Any, generation: int = generation) -> None:
-            if generation != self.generation or _succeeded(st):
+            if generation != self.generation or status_succeeded(st):
                 return
             self._record_failure(st)
 
@@ -94,7 +95,7 @@ class PlanContext:
 
     def _record_failure(self, status: Any) -> None:
         with self.failed_lock:
-            self.failed.append((status, _exception(status)))
+            self.failed.append((status, status_exception(status)))
         requests = self._requests
         with requests.lock:
             requests.status_failed = True
@@ -133,19 +134,3 @@ class PlanContext:
             if not self.failed:
                 self._requests.status_failed = False
             return taken
-
-
-def _succeeded(status: Any) -> bool:
-    success = getattr(status, "success", True)
-    return bool(success)
-
-
-def _exception(status: Any) -> Optional[BaseException]:
-    exc = getattr(status, "exception", None)
-    if callable(exc):
-        try:
-            result: Optional[BaseException] = exc()
-            return result
-        except Exception as err:  # some statuses raise instead of returning
-            return err
-    return exc if isinstance(exc, BaseException) else None

@@ -16,7 +16,6 @@ import socket
 import stat
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -119,8 +118,6 @@ class ControlServer:
         'engine' or 'script', shown by ``benchplan ps``.
     handlers : dict
         Operation name to handler coroutine function.
-    describe : callable
-        Returns extra registry fields (e.g. the plan) -- only static ones are stored.
     """
 
     def __init__(self, kind: str, handlers: dict[str, Handler]) -> None:
@@ -134,7 +131,6 @@ class ControlServer:
         self.entry_path = folder / f"{self.id}.json"
         self._server: Optional[asyncio.base_events.Server] = None
         self._clients: set[asyncio.StreamWriter] = set()
-        self._lock = threading.Lock()
 
     async def start(self) -> None:
         for path in (self.socket_path, self.entry_path):

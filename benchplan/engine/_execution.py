@@ -10,6 +10,7 @@ from ..errors import PlanHalt, RequestAbort, RequestStop
 from ._interruptions import call_devices, stop_devices
 from ._result import Outcome
 from ._state import State
+from ._status_wait import future_done
 
 if TYPE_CHECKING:
     from ._driver import PlanDriver
@@ -90,16 +91,11 @@ async def execute(
 def _requeue_suspensions(kernel: "Kernel") -> None:
     """Suspensions still unresolved when the plan ended apply to the next plan."""
     pending, kernel.active_suspensions = kernel.active_suspensions, []
-    unresolved = [r for r in pending if not _done(r.fut)]
+    unresolved = [r for r in pending if not future_done(r.fut)]
     if unresolved:
         with kernel.requests.lock:
             kernel.requests.suspensions[:0] = unresolved
             kernel.requests.attn = True
-
-
-def _done(fut: Any) -> bool:
-    done = getattr(fut, "done", None)
-    return bool(done()) if callable(done) else False
 
 
 def _cleanup(kernel: "Kernel", outcome: Outcome, halted: bool) -> None:

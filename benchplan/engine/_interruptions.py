@@ -9,11 +9,12 @@ import time
 from typing import TYPE_CHECKING, Any, Generator, Mapping, Optional
 
 from .._report import notice
-from ..errors import FailedPause, FailedStatus, NoReplayAllowed, PlanHalt
+from ..errors import FailedPause, NoReplayAllowed, PlanHalt
 from ._compat import control_exception
 from ._msg import Msg
 from ._requests import EndRequest, SuspendRequest
 from ._state import State
+from ._status_wait import failed_status, future_done
 
 if TYPE_CHECKING:
     from ._driver import Frame, PlanDriver
@@ -69,13 +70,6 @@ def _replay(msgs: list[Any], forward: bool, prepare: Any = None) -> Generator[An
     return response if forward else None
 
 
-def _future_done(fut: Any) -> bool:
-    done = getattr(fut, "done", None)
-    if callable(done):
-        return bool(done())
-    return False
-
-
 class Interruptions:
     """Acts on the requests the driver notices: pause, suspend, abort/stop/halt, failed statuses."""
 
@@ -117,10 +111,7 @@ class Interruptions:
             status, cause = failures[0]
             if status is None:  # an error raised on the loop, e.g. by a monitor's callback
                 return cause
-            detail = f": {cause}" if cause is not None else ""
-            err = FailedStatus(status, f"{_name(getattr(status, 'obj', status))} failed{detail}")
-            err.__cause__ = cause
-            return err
+            return failed_status(status, cause)
         return await self.interrupt(msg, frame, executed=False, recorded=False)
 
     async def interrupt(self, msg: Any, frame: "Frame", *, executed: bool, recorded: bool) -> Any:
@@ -295,7 +286,7 @@ class Interruptions:
         with req.lock:
             pending, req.suspensions = req.suspensions, []
             req.update_attn()
-        pending = [r for r in pending if not _future_done(r.fut)]
+        pending = [r for r in pending if not future_done(r.fut)]
         if not pending:
             if not executed:
                 self._push_replay([msg], forward=True, record=frame.record)

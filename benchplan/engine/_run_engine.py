@@ -9,6 +9,7 @@ import contextlib
 import logging
 import sys
 import threading
+import time
 import weakref
 from collections.abc import MutableMapping
 from typing import Any, Callable, Optional
@@ -54,15 +55,13 @@ def _end_at_exit(ref: "weakref.ref[RunEngine]") -> None:
     if engine is None or engine.state in (State.IDLE, State.PANICKED):
         return
     try:
-        if engine.state is State.PAUSED:
-            engine.abort("the Python interpreter is exiting")
-            return
+        # from 'paused' abort() returns once the plan has ended; while running it only
+        # asks, so wait (up to 5 s) for the plan's cleanup and stop documents
         engine.abort("the Python interpreter is exiting")
-        done = threading.Event()
-        for _ in range(100):
-            # engine.state is a property that the loop thread changes between reads
-            if engine.state is State.IDLE or done.wait(0.05):  # type: ignore[comparison-overlap]
-                break
+        deadline = time.monotonic() + 5.0
+        # engine.state is a property the loop thread changes between reads
+        while engine.state is not State.IDLE and time.monotonic() < deadline:  # type: ignore[comparison-overlap]
+            time.sleep(0.05)
     except Exception:
         logger.exception("Could not end the plan at exit")
 

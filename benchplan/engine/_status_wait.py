@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import inspect
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
 from ..errors import FailedStatus
 
@@ -18,15 +18,41 @@ def _name(status: Any) -> str:
     return f"the status of {name!r}" if name else repr(status)
 
 
+def future_done(fut: Any) -> bool:
+    """True if ``fut`` (anything with a ``done()`` method) is done; False if it cannot say."""
+    done = getattr(fut, "done", None)
+    return bool(done()) if callable(done) else False
+
+
+def status_succeeded(status: Any) -> bool:
+    return bool(getattr(status, "success", True))
+
+
+def status_exception(status: Any) -> Optional[BaseException]:
+    """The exception a finished status failed with, or None."""
+    exc = getattr(status, "exception", None)
+    if callable(exc):
+        try:
+            result: Optional[BaseException] = exc()
+            return result
+        except Exception as err:  # some statuses raise instead of returning
+            return err
+    return exc if isinstance(exc, BaseException) else None
+
+
+def failed_status(status: Any, cause: Optional[BaseException]) -> FailedStatus:
+    """The FailedStatus to throw into the plan for ``status``, caused by ``cause``."""
+    detail = f": {cause}" if cause is not None else ""
+    err = FailedStatus(status, f"{_name(status)} finished unsuccessfully{detail}")
+    err.__cause__ = cause
+    return err
+
+
 def check_statuses(statuses: Iterable[Any]) -> None:
     """Raise FailedStatus for the first status that finished unsuccessfully."""
     for status in statuses:
-        if not getattr(status, "success", True):
-            exc = status.exception() if callable(getattr(status, "exception", None)) else None
-            detail = f": {exc}" if exc is not None else ""
-            err = FailedStatus(status)
-            err.args = (status, f"{_name(status)} finished unsuccessfully{detail}")
-            raise err from exc
+        if not status_succeeded(status):
+            raise failed_status(status, status_exception(status))
 
 
 async def await_statuses(statuses: list[Any], timeout: float | None) -> None:
